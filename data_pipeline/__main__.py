@@ -1,0 +1,191 @@
+"""``python -m data_pipeline``: build-demo, ingest, report, export (the CLI is a contract: extend, never break).
+
+An ingest runs the stages in order, on a private copy of the store that replaces it only on success:
+read → normalise → quarantine → dedupe → index (WGS84, H3, jurisdictions) → load → aggregate.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from data_pipeline import store
+from data_pipeline.export import (
+    IncidentFilter,
+    cell_counts,
+    parse_when,
+    split_list,
+    station_counts,
+    write_cells_csv,
+    write_stations_csv,
+)
+from data_pipeline.ingest import ingest_file
+from data_pipeline.kinds import KINDS, kind
+from data_pipeline.mapping import MappingError, load_mapping
+from data_pipeline.read import SourceError
+from data_pipeline.report import REPORT_FIELDS, reconciles, store_report
+
+DEFAULT_DB = Path("data/demo.duckdb")
+console = Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (SourceError, MappingError, ValueError, FileNotFoundError) as err:
+        console.print(f"[bold red]error:[/] {err}")
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m data_pipeline", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("build-demo", help="build the embedded demo scenario (Emeishan)")
+    demo.add_argument("--db", type=Path, default=DEFAULT_DB)
+    demo.add_argument("--scale", type=float, default=1.0, help="multiplies incident volume (100 ≈ 10 M)")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--anchor", help="last day of the scenario (ISO date; default today)")
+    demo.set_defaults(handler=cmd_build_demo)
+
+    ingest = sub.add_parser("ingest", help="load source files of one kind")
+    ingest.add_argument("kind", choices=list(KINDS))
+    ingest.add_argument("files", nargs="+", type=Path)
+    ingest.add_argument("--db", type=Path, default=DEFAULT_DB)
+    ingest.add_argument("--mapping", type=Path)
+    ingest.add_argument("--crs", help="wgs84 (default), gcj02, bd09 or EPSG:nnnn")
+    ingest.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    report = sub.add_parser("report", help="rows read, loaded, rejected ... per kind")
+    report.add_argument("--db", type=Path, default=DEFAULT_DB)
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(handler=cmd_report)
+
+    export = sub.add_parser("export", help="export aggregates as CSV")
+    export_sub = export.add_subparsers(dest="what", required=True)
+    cells = export_sub.add_parser("cells", help="incidents per H3 cell")
+    cells.add_argument("--resolution", type=int, required=True)
+    stations = export_sub.add_parser("stations", help="incidents per station")
+    for p in (cells, stations):
+        p.add_argument("--db", type=Path, default=DEFAULT_DB)
+        p.add_argument("--from", dest="from_", help="inclusive ISO date or timestamp (occurred_at)")
+        p.add_argument("--to", help="exclusive ISO date or timestamp")
+        p.add_argument("--category", action="append", help="canonical category; repeat or comma-separate")
+        p.add_argument("--station", action="append", help="station id; repeat or comma-separate")
+        p.add_argument("--out", type=Path, required=True)
+    cells.set_defaults(handler=cmd_export_cells)
+    stations.set_defaults(handler=cmd_export_stations)
+    return parser
+
+
+def cmd_ingest(args) -> int:
+    spec = kind(args.kind)
+    mapping = load_mapping(args.mapping, spec)
+    results = []
+    with _progress() as progress, store.writing(args.db) as con:
+        task = progress.add_task(f"ingest {spec.name}", total=len(args.files))
+        for path in args.files:
+            progress.update(task, description=f"ingest {spec.name}: {path.name}")
+            results.append(ingest_file(con, spec, path, mapping, args.crs))
+            progress.advance(task)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        _print_ingest_summary(results)
+    return 0
+
+
+def cmd_build_demo(args) -> int:
+    from data_pipeline.build_demo import build_demo
+
+    with _progress() as progress:
+        build_demo(args.db, seed=args.seed, scale=args.scale,
+                   anchor=parse_when(args.anchor, None).date() if args.anchor else None, progress=progress)
+    return cmd_report(argparse.Namespace(db=args.db, json=False))
+
+
+def cmd_report(args) -> int:
+    con = store.read_only(args.db)
+    try:
+        report = store_report(con)
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        _print_report(report, args.db)
+    return 0 if report["ok"] else 1
+
+
+def cmd_export_cells(args) -> int:
+    flt = _filter(args)
+    con = store.read_only(args.db)
+    try:
+        rows = cell_counts(con, args.resolution, flt)
+    finally:
+        con.close()
+    n = write_cells_csv(rows, args.out)
+    console.print(f"{n} cells, {sum(r[1] for r in rows)} incidents → {args.out}")
+    return 0
+
+
+def cmd_export_stations(args) -> int:
+    flt = _filter(args)
+    con = store.read_only(args.db)
+    try:
+        rows = station_counts(con, flt)
+    finally:
+        con.close()
+    n = write_stations_csv(rows, args.out)
+    console.print(f"{n} stations, {sum(r[2] for r in rows)} incidents → {args.out}")
+    return 0
+
+
+def _filter(args) -> IncidentFilter:
+    from data_pipeline.export import EARLIEST, LATEST
+
+    return IncidentFilter(parse_when(args.from_, EARLIEST), parse_when(args.to, LATEST),
+                          split_list(args.category), split_list(args.station))
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal)
+
+
+def _print_ingest_summary(results) -> None:
+    out = Console()
+    for r in results:
+        out.print(f"[bold]{r.kind}[/] ← {r.source_file}")
+        if r.skipped:
+            out.print(f"  {r.skipped}")
+            continue
+        out.print("  " + "  ".join(f"{f} {getattr(r, f):,}" for f in REPORT_FIELDS))
+        for reason, n in r.rejected_by_reason.items():
+            out.print(f"  rejected {reason}: {n:,} (see the quarantine table)")
+
+
+def _print_report(report: dict, db: Path) -> None:
+    table = Table(title=f"store report: {db}")
+    for column in ("kind", *REPORT_FIELDS, "ok"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for name, c in report["kinds"].items():
+        table.add_row(name, *(f"{c[f]:,}" for f in REPORT_FIELDS), "yes" if reconciles(c) else "NO")
+    out = Console(width=max(Console().width, 110))
+    out.print(table)
+    for name, c in report["kinds"].items():
+        for reason, n in c["rejected_by_reason"].items():
+            out.print(f"{name}: rejected {reason}: {n:,}")
+    out.print(f"located incidents with a station: {report['incidents_with_station']:,}; "
+              f"without: {report['incidents_located_without_station']:,}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

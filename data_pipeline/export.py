@@ -1,0 +1,80 @@
+"""Exports for other systems: incidents per H3 cell, incidents per station (CSV contracts)."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import queries
+from data_pipeline.h3cells import cell_to_str
+
+EARLIEST = datetime(1900, 1, 1)
+LATEST = datetime(2200, 1, 1)
+AGGREGATE_RESOLUTIONS = range(7, 11)
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    """Period [from_ts, to_ts), categories and stations; None means no restriction."""
+
+    from_ts: datetime = EARLIEST
+    to_ts: datetime = LATEST
+    categories: list[str] | None = None
+    stations: list[str] | None = None
+
+    def params(self) -> dict:
+        return {"from_ts": self.from_ts, "to_ts": self.to_ts, "categories": self.categories,
+                "stations": self.stations}
+
+
+def parse_when(text: str | None, default: datetime) -> datetime:
+    """An ISO date (midnight) or timestamp; None gives ``default``."""
+    if text is None or text == "":
+        return default
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        pass
+    try:
+        return datetime.combine(date.fromisoformat(text), time())
+    except ValueError:
+        raise ValueError(f"not an ISO date or timestamp: {text!r}") from None
+
+
+def split_list(values: list[str] | None) -> list[str] | None:
+    """Repeatable and comma-separated options → one list (None when not given)."""
+    if not values:
+        return None
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def cell_counts(con, res: int, flt: IncidentFilter) -> list[tuple[int, int]]:
+    """(cell, incidents) for the filter; from the aggregates when they can answer exactly."""
+    hour_aligned = all(t.minute == t.second == t.microsecond == 0 for t in (flt.from_ts, flt.to_ts))
+    name = "cells" if res in AGGREGATE_RESOLUTIONS and hour_aligned else "cells_exact"
+    return queries.run(con, name, res=res, **flt.params()).fetchall()
+
+
+def station_counts(con, flt: IncidentFilter) -> list[tuple[str, str, int]]:
+    return queries.run(con, "stations", **flt.params()).fetchall()
+
+
+def write_cells_csv(rows: list[tuple[int, int]], out: Path) -> int:
+    return _write_csv(out, ["cell", "incidents"], ([cell_to_str(c), n] for c, n in rows))
+
+
+def write_stations_csv(rows: list[tuple[str, str, int]], out: Path) -> int:
+    return _write_csv(out, ["station_id", "station_name", "incidents"], rows)
+
+
+def _write_csv(out: Path, header: list[str], rows) -> int:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+    return count

@@ -1,0 +1,245 @@
+"""Stage 1, read: a source file → DuckDB temp table ``src`` of text columns, one row per record.
+
+``src`` keeps every source column as VARCHAR (typing is the next stage's job, where a bad value becomes a
+quarantined row with its reason instead of a failed file), plus ``_rec``, the record's 0-based position,
+and for spatial formats ``_lon``/``_lat`` (point geometry) or ``_geom`` (WKB of any other geometry).
+Rows the CSV parser itself cannot read come back as ``malformed`` with their line and text.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+# Chinese Windows exports are mostly GBK; GB18030 is its superset and decodes any GBK file.
+FALLBACK_ENCODING = "gb18030"
+SPATIAL_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
+
+
+class SourceError(ValueError):
+    """A file that cannot be read at all; the message names the file."""
+
+
+@dataclass
+class Malformed:
+    line: int
+    raw: str
+    detail: str
+
+
+@dataclass
+class Source:
+    """What the read stage learned about a file."""
+
+    path: Path
+    format: str                      # csv | parquet | spatial
+    columns: list[str]               # source column names, in file order
+    rows: int                        # records read into src (malformed rows not included)
+    malformed: list[Malformed] = field(default_factory=list)
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+    geometry: str | None = None      # point | polygon | line | None
+    source_crs: str | None = None    # CRS declared by a spatial file, when it declares one
+    text_path: Path | None = None    # the UTF-8 text actually parsed (a transcoded copy if needed)
+
+    @property
+    def rows_read(self) -> int:
+        return self.rows + len(self.malformed)
+
+
+def source_format(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(".parquet") or name.endswith(".pq"):
+        return "parquet"
+    if name.endswith(SPATIAL_SUFFIXES):
+        return "spatial"
+    return "csv"
+
+
+def read_source(con: duckdb.DuckDBPyConnection, path: Path, encoding: str | None = None,
+                delimiter: str | None = None) -> Source:
+    """Read ``path`` into the temp table ``src`` on ``con``."""
+    if not path.exists():
+        raise SourceError(f"{path}: file not found")
+    fmt = source_format(path)
+    try:
+        if fmt == "parquet":
+            return _read_parquet(con, path)
+        if fmt == "spatial":
+            return _read_spatial(con, path)
+        return _read_csv(con, path, encoding, delimiter)
+    except (duckdb.Error, OSError, UnicodeError) as err:
+        raise SourceError(f"{path}: cannot be read as {fmt}: {err}") from None
+
+
+def _read_csv(con, path: Path, encoding: str | None, delimiter: str | None) -> Source:
+    text_path, used_encoding = _utf8_text(path, encoding)
+    options = {"all_varchar": True, "header": True, "store_rejects": True, "strict_mode": False}
+    if delimiter:
+        options["delim"] = delimiter
+    args = ", ".join(f"{k} := ${k}" for k in options)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE src_raw AS SELECT * FROM read_csv($path, {args})",
+                {"path": str(text_path), **options})
+    columns = [c for c, *_ in con.execute("DESCRIBE src_raw").fetchall()]
+    _number_records(con, columns)
+    malformed = [Malformed(int(line), raw or "", f"{etype}: {msg}") for line, raw, etype, msg in con.execute(
+        "SELECT line, csv_line, error_type, error_message FROM reject_errors ORDER BY line").fetchall()]
+    sniffed = con.execute("SELECT delimiter FROM reject_scans ORDER BY scan_id DESC LIMIT 1").fetchone()
+    rows = con.execute("SELECT count(*) FROM src").fetchone()[0]
+    return Source(path, "csv", columns, rows, malformed, delimiter=delimiter or (sniffed and sniffed[0]),
+                  encoding=used_encoding, text_path=text_path)
+
+
+def _number_records(con, columns: list[str]) -> None:
+    # A table created from one scan keeps the file's order, so rowid is the record's position.
+    cols = ", ".join(quote_identifier(c) for c in columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE src AS SELECT rowid AS _rec, {cols} FROM src_raw")
+    con.execute("DROP TABLE src_raw")
+
+
+def _utf8_text(path: Path, encoding: str | None) -> tuple[Path, str]:
+    """The path DuckDB should parse: the file itself if UTF-8, else a transcoded temporary copy."""
+    wanted = (encoding or "utf-8").lower().replace("_", "-")
+    if wanted in ("utf-8", "utf8", "utf-8-sig") and _is_utf8(path):
+        return path, "utf-8"
+    source_encoding = FALLBACK_ENCODING if wanted in ("utf-8", "utf8") else wanted
+    handle, tmp = tempfile.mkstemp(suffix=".csv", prefix="ingest-")
+    with _open_decoded(path, source_encoding) as src, os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        for chunk in iter(lambda: src.read(1 << 22), ""):
+            out.write(chunk)
+    return Path(tmp), source_encoding
+
+
+def _open_decoded(path: Path, encoding: str) -> io.TextIOWrapper:
+    """Text stream of a plain or gzipped file; the caller closes it (it is a context manager)."""
+    is_gzip = path.name.lower().endswith(".gz")
+    raw = gzip.open(path, "rb") if is_gzip else open(path, "rb")  # noqa: SIM115
+    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+
+
+def _is_utf8(path: Path) -> bool:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with opener(path, "rb") as f:
+        try:
+            for chunk in iter(lambda: f.read(1 << 22), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _read_parquet(con, path: Path) -> Source:
+    con.execute("CREATE OR REPLACE TEMP TABLE src_raw AS SELECT * FROM read_parquet($path)", {"path": str(path)})
+    described = con.execute("DESCRIBE src_raw").fetchall()
+    geometry_col = next((c for c, t, *_ in described if c.lower() == "geometry" and t == "BLOB"), None)
+    casts = [f"CAST({quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c)}"
+             for c, *_ in described if c != geometry_col]
+    if geometry_col:
+        casts.append(f"{quote_identifier(geometry_col)} AS _geom")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE src AS SELECT rowid AS _rec, {', '.join(casts)} FROM src_raw")
+    con.execute("DROP TABLE src_raw")
+    columns = [c for c, *_ in described if c != geometry_col]
+    rows = con.execute("SELECT count(*) FROM src").fetchone()[0]
+    return Source(path, "parquet", columns, rows, geometry="unknown" if geometry_col else None)
+
+
+def _read_spatial(con, path: Path) -> Source:
+    import pyogrio
+    import shapely
+
+    table = pyogrio.read_arrow(path)[1]
+    meta = pyogrio.read_info(path)
+    geometry_name = next((n for n in table.column_names if n in ("wkb_geometry", "geometry")), None)
+    wkb = table.column(geometry_name).to_numpy(zero_copy_only=False) if geometry_name else None
+    props = table.drop_columns([geometry_name]) if geometry_name else table
+    columns = list(props.column_names)
+    text = pa.table({c: props.column(c).cast(pa.string()) if _castable(props.column(c)) else
+                     pa.array([None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+                               for v in props.column(c).to_pylist()], pa.string())
+                     for c in columns})
+    text = text.add_column(0, "_rec", pa.array(np.arange(len(text), dtype=np.int64)))
+    geometry = None
+    if wkb is not None:
+        geoms = shapely.from_wkb(wkb)
+        geometry = _geometry_family(geoms)
+        if geometry == "point":
+            text = text.append_column("_lon", pa.array(shapely.get_x(geoms)))
+            text = text.append_column("_lat", pa.array(shapely.get_y(geoms)))
+        else:
+            text = text.append_column("_geom", pa.array(list(wkb), pa.binary()))
+    con.register("src_arrow", text)
+    con.execute("CREATE OR REPLACE TEMP TABLE src AS SELECT * FROM src_arrow")
+    con.unregister("src_arrow")
+    return Source(path, "spatial", columns, len(text), geometry=geometry, source_crs=meta.get("crs"))
+
+
+def _castable(column: pa.ChunkedArray) -> bool:
+    t = column.type
+    return not (pa.types.is_list(t) or pa.types.is_struct(t) or pa.types.is_map(t))
+
+
+def _geometry_family(geoms: np.ndarray) -> str | None:
+    import shapely
+
+    kinds = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
+    if kinds <= {0, 4}:          # Point, MultiPoint
+        return "point"
+    if kinds <= {3, 6}:          # Polygon, MultiPolygon
+        return "polygon"
+    if kinds <= {1, 2, 5}:       # LineString, LinearRing, MultiLineString
+        return "line"
+    return "mixed"
+
+
+def quote_identifier(name: str) -> str:
+    """A SQL identifier, double-quoted (identifiers are never values)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def raw_records(source: Source, records: list[int]) -> dict[int, tuple[int, str]]:
+    """Line number and raw text of the given 0-based records of a CSV source.
+
+    Walks the text once with Python's csv reader, which knows where quoted fields span lines;
+    rows DuckDB rejected as malformed are skipped so the record count lines up with ``_rec``.
+    """
+    wanted = set(records)
+    if not wanted:
+        return {}
+    malformed_lines = {m.line for m in source.malformed}
+    found: dict[int, tuple[int, str]] = {}
+    last = max(wanted)
+    with _open_decoded(source.text_path or source.path, "utf-8-sig") as f:
+        lines: list[str] = []
+        reader = csv.reader(_remember(f, lines), delimiter=source.delimiter or ",")
+        record, start = -1, 1
+        for row in reader:
+            end = reader.line_num
+            text = "".join(lines).rstrip("\r\n")
+            lines.clear()
+            if row and start not in malformed_lines:
+                if record >= 0 and record in wanted:
+                    found[record] = (start, text)
+                record += 1
+                if record > last:
+                    break
+            start = end + 1
+    return found
+
+
+def _remember(f, sink: list[str]):
+    for line in f:
+        sink.append(line)
+        yield line

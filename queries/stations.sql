@@ -1,0 +1,14 @@
+-- Incidents per station jurisdiction for a period and categories (stations without incidents: 0).
+WITH counts AS (
+    SELECT station_id, count(*)::BIGINT AS incidents
+    FROM incidents
+    WHERE occurred_at >= $from_ts AND occurred_at < $to_ts
+      AND (CAST($categories AS VARCHAR[]) IS NULL OR list_contains(CAST($categories AS VARCHAR[]), category))
+      AND station_id IS NOT NULL
+    GROUP BY station_id
+)
+SELECT j.id AS station_id, j.name AS station_name, coalesce(c.incidents, 0)::BIGINT AS incidents
+FROM jurisdictions j LEFT JOIN counts c ON c.station_id = j.id
+WHERE j.level = 'station'
+  AND (CAST($stations AS VARCHAR[]) IS NULL OR list_contains(CAST($stations AS VARCHAR[]), j.id))
+ORDER BY incidents DESC, station_id;
