@@ -13,6 +13,8 @@ import pyarrow as pa
 from h3ronpy.vector import coordinates_to_cells
 
 FINEST_RES = 15
+# The resolutions the incident_cells aggregates hold (spelled out in queries/aggregate_incidents.sql).
+MAP_RESOLUTIONS = (7, 8, 9, 10)
 # Below this many points a thread pool costs more than it saves.
 _PARALLEL_MIN_POINTS = 200_000
 

@@ -18,16 +18,16 @@ import queries
 from data_pipeline import store
 from data_pipeline.crs import is_projected, normalise_crs
 from data_pipeline.dedupe import keep_fresh
+from data_pipeline.h3cells import MAP_RESOLUTIONS, latlng_to_cells
 from data_pipeline.index import IndexContext
 from data_pipeline.kinds import KINDS, Kind
-from data_pipeline.load import load_points, load_shapes
+from data_pipeline.load import INDEX_BATCH_ROWS, load_points, load_shapes
 from data_pipeline.mapping import Mapping
 from data_pipeline.normalise import normalise
 from data_pipeline.quarantine import quarantine_rows
-from data_pipeline.read import SourceError, quote_identifier, read_source
+from data_pipeline.read import SourceError, discard_text_copy, quote_identifier, read_source
 from data_pipeline.zones import build_zone_index
 
-MAP_RESOLUTIONS = [7, 8, 9, 10]
 # Points further than this outside the loaded jurisdictions are treated as mis-geocoded (unlocated).
 PLAUSIBLE_MARGIN_DEG = 0.2
 # Appended aggregate rows beyond this share of the table trigger a sorted rebuild (keeps reads pruned).
@@ -72,10 +72,13 @@ def ingest_file(con, kind: Kind, path: Path, mapping: Mapping, crs: str | None =
     started = datetime.now()
     run_id = _next_run_id(con)
     source = read_source(con, path, mapping.encoding, mapping.delimiter)
-    crs = _effective_crs(crs, mapping, source.source_crs)
-    normalise(con, source, kind, mapping, store.get_meta(con, "timezone"), crs)
-    result.rows_read = source.rows_read
-    result.rejected_by_reason = quarantine_rows(con, source, kind.name, run_id, label)
+    try:
+        crs = _effective_crs(crs, mapping, source.source_crs)
+        normalise(con, source, kind, mapping, store.get_meta(con, "timezone"), crs)
+        result.rows_read = source.rows_read
+        result.rejected_by_reason = quarantine_rows(con, source, kind.name, run_id, label)
+    finally:
+        discard_text_copy(source.path, source.text_path)
     result.rejected = sum(result.rejected_by_reason.values())
     result.duplicates = keep_fresh(con, kind)
     _load(con, kind, crs, run_id, result)
@@ -181,18 +184,50 @@ def plausible_area(con) -> tuple[float, float, float, float] | None:
 def aggregate_run(con, run_id: int) -> None:
     """Add one run's incidents to incident_cells; rebuild sorted when appends pile up."""
     before = con.execute("SELECT count(*) FROM incident_cells").fetchone()[0]
-    queries.run(con, "aggregate_incidents", run_id=run_id, resolutions=MAP_RESOLUTIONS)
+    _append_cell_counts(con, "run_id = $run_id", {"run_id": run_id})
     after = con.execute("SELECT count(*) FROM incident_cells").fetchone()[0]
     unsorted = int(store.get_meta(con, "incident_cells_unsorted") or 0) + (after - before)
     if before == 0 or unsorted > COMPACT_UNSORTED_SHARE * after:
-        rebuild_incident_cells(con)
+        _compact_incident_cells(con)
     else:
         store.set_meta(con, "incident_cells_unsorted", str(unsorted))
 
 
 def rebuild_incident_cells(con) -> None:
-    queries.run(con, "rebuild_incident_cells", resolutions=MAP_RESOLUTIONS)
+    """incident_cells recomputed from every located incident (their stations changed), sorted."""
+    con.execute("DELETE FROM incident_cells")
+    _append_cell_counts(con, "TRUE", {})
+    _compact_incident_cells(con)
+
+
+def _compact_incident_cells(con) -> None:
+    queries.run(con, "rebuild_incident_cells")
     store.set_meta(con, "incident_cells_unsorted", "0")
+
+
+def _append_cell_counts(con, where: str, params: dict) -> None:
+    """Located incidents matching ``where`` → additive incident_cells rows at every map resolution.
+
+    A point's cell at resolution r is the cell that contains it (``latlng_to_cells`` at r), not the parent
+    of its res-15 cell: H3 cells do not nest exactly, and for ~6 % of points the two differ.
+    """
+    # A second connection streams the incidents while this one appends to incident_cells.
+    reading = con.cursor()
+    try:
+        reader = reading.execute(
+            "SELECT station_id, date_trunc('hour', occurred_at) AS hour, category, lat, lon "
+            f"FROM incidents WHERE located AND {where}", params).fetch_record_batch(INDEX_BATCH_ROWS)
+        for batch in reader:
+            lat = batch.column("lat").to_numpy(zero_copy_only=False)
+            lon = batch.column("lon").to_numpy(zero_copy_only=False)
+            for res in MAP_RESOLUTIONS:
+                cells = pa.table({"station_id": batch.column("station_id"), "hour": batch.column("hour"),
+                                  "category": batch.column("category"), "cell": latlng_to_cells(lat, lon, res)})
+                con.register("cell_batch", cells)
+                queries.run(con, "aggregate_incidents", res=res)
+                con.unregister("cell_batch")
+    finally:
+        reading.close()
 
 
 def reassign_jurisdictions(con) -> None:

@@ -26,6 +26,8 @@ DEFAULT_TIME_FORMATS = (
 )
 # A trailing UTC offset (Z, +08, +0800, +08:00) after a time of day.
 _OFFSET_PATTERN = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
+_SPACE_BEFORE_OFFSET = r"\s+(Z|[+-]\d{2}(:?\d{2})?)$"
+_OFFSET_WITHOUT_SECONDS = r"(^|[^:\d])(\d{1,2}:\d{2})(Z|[+-]\d{2}(:?\d{2})?)$"
 COORDINATE_FIELDS = ("lat", "lon", "x", "y")
 
 
@@ -135,10 +137,12 @@ def _typed(f: Field, raw: str, mapping: Mapping, select: _Select, timezone: str)
         as_time = _time_expression(value, mapping, select, timezone)
         return f"coalesce(TRY_CAST({value} AS DATE), CAST({as_time} AS DATE))"
     if f.type == "number" and f.name == "azimuth_deg":
+        # The first of a list ("90;160;270", "180, 270"), in [0, 360): OSM also writes -90 for 270.
         compass = select.bind(list(COMPASS_POINTS))
-        first = f"split_part({value}, ';', 1)"
-        return (f"coalesce(TRY_CAST({first} AS DOUBLE), "
-                f"(list_position({compass}, upper(trim({first}))) - 1) * 22.5)")
+        first = f"trim(regexp_split_to_array({value}, {select.bind('[;,]')})[1])"
+        degrees = (f"coalesce(TRY_CAST({first} AS DOUBLE), "
+                   f"(list_position({compass}, upper({first})) - 1) * 22.5)")
+        return f"((({degrees}) % 360) + 360) % 360"
     if f.type == "number":
         return f"TRY_CAST({value} AS DOUBLE)"
     if f.type == "enum":
@@ -154,7 +158,10 @@ def _time_expression(value: str, mapping: Mapping, select: _Select, timezone: st
     formats = select.bind(list(mapping.time_formats or DEFAULT_TIME_FORMATS))
     tz = select.bind(timezone)
     pattern = select.bind(_OFFSET_PATTERN)
-    with_offset = f"CAST(timezone({tz}, TRY_CAST({value} AS TIMESTAMPTZ)) AS TIMESTAMP)"
+    # DuckDB's TIMESTAMPTZ cast wants seconds and no space before the offset: "14:00 +08:00" → "14:00:00+08:00".
+    tight = f"regexp_replace({value}, {select.bind(_SPACE_BEFORE_OFFSET)}, '\\1')"
+    with_seconds = f"regexp_replace({tight}, {select.bind(_OFFSET_WITHOUT_SECONDS)}, '\\1\\2:00\\3')"
+    with_offset = f"CAST(timezone({tz}, TRY_CAST({with_seconds} AS TIMESTAMPTZ)) AS TIMESTAMP)"
     local = f"coalesce(try_strptime({value}, {formats}), TRY_CAST({value} AS TIMESTAMP))"
     return f"CASE WHEN regexp_matches({value}, {pattern}) THEN {with_offset} ELSE {local} END"
 

@@ -79,26 +79,70 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, encoding: str | None
         if fmt == "spatial":
             return _read_spatial(con, path)
         return _read_csv(con, path, encoding, delimiter)
-    except (duckdb.Error, OSError, UnicodeError) as err:
+    except (duckdb.Error, OSError, UnicodeError, EOFError) as err:   # EOFError: a truncated .gz
         raise SourceError(f"{path}: cannot be read as {fmt}: {err}") from None
 
 
 def _read_csv(con, path: Path, encoding: str | None, delimiter: str | None) -> Source:
     text_path, used_encoding = _utf8_text(path, encoding)
-    options = {"all_varchar": True, "header": True, "store_rejects": True, "strict_mode": False}
+    try:
+        return _scan_csv(con, path, text_path, used_encoding, delimiter)
+    except BaseException:
+        discard_text_copy(path, text_path)
+        raise
+
+
+def discard_text_copy(path: Path, text_path: Path | None) -> None:
+    """Delete the transcoded temporary copy of a non-UTF-8 file, once nothing needs its text any more."""
+    if text_path is not None and text_path != path:
+        text_path.unlink(missing_ok=True)
+
+
+def _scan_csv(con, path: Path, text_path: Path, used_encoding: str, delimiter: str | None) -> Source:
+    # strict_mode: a row with too many or too few fields is a reject (malformed_row), not silently cut.
+    options = {"all_varchar": True, "header": True, "store_rejects": True, "strict_mode": True}
     if delimiter:
         options["delim"] = delimiter
     args = ", ".join(f"{k} := ${k}" for k in options)
+    # DuckDB appends every scan's rejects to these temp tables: start from empty ones for this file.
+    con.execute("DROP TABLE IF EXISTS reject_errors")
+    con.execute("DROP TABLE IF EXISTS reject_scans")
     con.execute(f"CREATE OR REPLACE TEMP TABLE src_raw AS SELECT * FROM read_csv($path, {args})",
                 {"path": str(text_path), **options})
     columns = [c for c, *_ in con.execute("DESCRIBE src_raw").fetchall()]
     _number_records(con, columns)
-    malformed = [Malformed(int(line), raw or "", f"{etype}: {msg}") for line, raw, etype, msg in con.execute(
-        "SELECT line, csv_line, error_type, error_message FROM reject_errors ORDER BY line").fetchall()]
+    # One row can have several errors (one per surplus field); DuckDB's "line" counts records, not the
+    # physical lines of quoted fields spanning lines, so the line comes from the row's byte position.
+    rejects = con.execute(
+        "SELECT line_byte_position, any_value(csv_line ORDER BY byte_position), "
+        "string_agg(DISTINCT error_type, ', '), any_value(error_message ORDER BY byte_position) "
+        "FROM reject_errors GROUP BY line_byte_position ORDER BY line_byte_position").fetchall()
+    lines = _physical_lines(text_path, [r[0] for r in rejects])
+    malformed = [Malformed(lines[pos], (raw or "").strip("\r\n"), f"{etype}: {msg}")
+                 for pos, raw, etype, msg in rejects]
     sniffed = con.execute("SELECT delimiter FROM reject_scans ORDER BY scan_id DESC LIMIT 1").fetchone()
     rows = con.execute("SELECT count(*) FROM src").fetchone()[0]
     return Source(path, "csv", columns, rows, malformed, delimiter=delimiter or (sniffed and sniffed[0]),
                   encoding=used_encoding, text_path=text_path)
+
+
+def _physical_lines(path: Path, byte_positions: list[int]) -> dict[int, int]:
+    """1-based physical line number at each byte offset of the text DuckDB parsed (decompressed)."""
+    lines: dict[int, int] = {}
+    if not byte_positions:
+        return lines
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    offset, newlines = 0, 0
+    with opener(path, "rb") as f:
+        for pos in sorted(set(byte_positions)):
+            while offset < pos:
+                chunk = f.read(min(1 << 22, pos - offset))
+                if not chunk:
+                    break
+                newlines += chunk.count(b"\n")
+                offset += len(chunk)
+            lines[pos] = newlines + 1
+    return lines
 
 
 def _number_records(con, columns: list[str]) -> None:

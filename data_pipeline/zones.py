@@ -20,6 +20,9 @@ _HEX_AREA_KM2 = {6: 36.13, 7: 5.161, 8: 0.7373, 9: 0.1053, 10: 0.01504, 11: 0.00
 _CELLS_PER_POLYGON = 60
 # Cap on lookup cells per level, to bound build time on a province-wide layer.
 _MAX_LOOKUP_CELLS = 2_000_000
+# Margin (in hexagon edge lengths, measured in degrees: generous in both axes) an interior cell keeps
+# to its polygon's boundary; three times the largest overhang of a cell's res-15 descendants.
+_DESCENDANT_MARGIN = 0.5
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,11 @@ def _interior_cells(polygon, res: int) -> np.ndarray:
     if not candidates:
         return np.empty(0, dtype=np.int64)
     shapely.prepare(polygon)
-    hexagons = shapely.polygons([[(lng, lat) for lat, lng in h3.cell_to_boundary(c)] for c in candidates])
-    inside = shapely.contains_properly(polygon, hexagons)
+    rings = [np.array([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in candidates]
+    hexagons = shapely.polygons(rings)
+    # Points are looked up by the parent of their res-15 cell, and H3 children do not nest exactly: a
+    # point whose res-15 cell has this parent can lie up to ~0.16 edge lengths outside the hexagon.
+    # So a lookup cell must lie inside with a margin to spare.
+    edges = np.array([np.hypot(*np.diff(r, axis=0, append=r[:1]).T).max() for r in rings])
+    inside = shapely.contains_properly(polygon, shapely.buffer(hexagons, _DESCENDANT_MARGIN * edges, quad_segs=2))
     return np.array([str_to_cell(c) for c, ok in zip(candidates, inside, strict=True) if ok], dtype=np.int64)

@@ -1,8 +1,6 @@
--- All incidents → incident_cells, sorted so a station's time window is a few contiguous row groups.
+-- incident_cells merged to one row per key and sorted, so a station's time window is a few contiguous row groups.
 CREATE OR REPLACE TABLE incident_cells AS
-SELECT r.res::TINYINT AS res, i.station_id, date_trunc('hour', i.occurred_at) AS hour, i.category,
-       h3_parent(i.h3_r15, r.res) AS cell, count(*)::INTEGER AS incidents
-FROM incidents i, (SELECT unnest($resolutions) AS res) r
-WHERE i.located
+SELECT res::TINYINT AS res, station_id, hour, category, cell, sum(incidents)::INTEGER AS incidents
+FROM incident_cells
 GROUP BY ALL
-ORDER BY res, i.station_id, hour, cell;
+ORDER BY res, station_id, hour, cell;

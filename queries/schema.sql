@@ -5,7 +5,9 @@
 -- * Times are the bureau's local wall-clock time (meta 'timezone', Asia/Shanghai by default),
 --   stored as TIMESTAMP without zone; sources with an explicit UTC offset are converted on ingest.
 -- * H3 cells are signed 64-bit integers (BIGINT): Spark and Arrow engines have no unsigned type.
---   h3_r15 is the finest cell of a point; any coarser cell is h3_parent(h3_r15, r).
+--   h3_r15 is the finest cell of a point. Its parent h3_parent(h3_r15, r) is NOT always the cell at r
+--   that contains the point (H3 cells do not nest exactly; they differ for ~6 % of points), so the
+--   cells of incident_cells and of exports are computed from lat/lon at r.
 -- * Geometries are WKB blobs (shapely.from_wkb reads them) with a bounding box beside them.
 -- * located: the row has a plausible WGS84 position (not missing, not zero, inside the store's area).
 
@@ -152,3 +154,11 @@ CREATE TABLE IF NOT EXISTS roads (
 -- bits 52-55 hold the resolution, and every digit finer than it is set to 7 (binary 111).
 CREATE OR REPLACE MACRO h3_parent(cell, r) AS
     (cell & ~(15::BIGINT << 52)) | (r::BIGINT << 52) | ((1::BIGINT << ((15 - r) * 3)) - 1);
+
+-- Incidents per (resolution r, station, hour, category, cell); one run's rows, or all when run is NULL.
+CREATE OR REPLACE MACRO incident_cells_at(r, run) AS TABLE
+    SELECT r::TINYINT AS res, station_id, date_trunc('hour', occurred_at) AS hour, category,
+           h3_parent(h3_r15, r) AS cell, count(*)::INTEGER AS incidents
+    FROM incidents
+    WHERE located AND (run IS NULL OR run_id = run)
+    GROUP BY ALL;
