@@ -51,17 +51,17 @@ def split_list(values: list[str] | None) -> list[str] | None:
 
 
 def cell_counts(con, res: int, flt: IncidentFilter) -> list[tuple[int, int]]:
-    """(cell, incidents) for the filter; from the aggregates when they can answer exactly.
+    """(cell, incidents) for the filter, incidents descending.
 
-    Otherwise each position's cell is computed at ``res``: the cell that contains the point, as h3's
-    ``latlng_to_cell`` gives it (the parent of its res-15 cell is a neighbour of it for ~6 % of points).
+    Res 7-10 come from the aggregates when the period is whole hours, else from the stored cells of each
+    incident; any other resolution from the positions (each point's own cell, as ``latlng_to_cell``).
     """
     if not 0 <= res <= FINEST_RES:
         raise ValueError(f"H3 resolution must be 0-{FINEST_RES}, not {res}")
     hour_aligned = all(t.minute == t.second == t.microsecond == 0 for t in (flt.from_ts, flt.to_ts))
-    if res in MAP_RESOLUTIONS and hour_aligned:
-        return queries.run(con, "cells", res=res, **flt.params()).fetchall()
-    positions = queries.run(con, "cells_exact", res=res, **flt.params()).fetch_arrow_table()
+    if res in MAP_RESOLUTIONS:
+        return queries.run(con, "cells" if hour_aligned else "cells_exact", res=res, **flt.params()).fetchall()
+    positions = queries.run(con, "incident_positions", **flt.params()).fetch_arrow_table()
     if positions.num_rows == 0:
         return []
     cells = latlng_to_cells(positions.column("lat").to_numpy(), positions.column("lon").to_numpy(), res)

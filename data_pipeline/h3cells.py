@@ -35,6 +35,11 @@ def latlng_to_cells(lat: np.ndarray, lon: np.ndarray, res: int = FINEST_RES) -> 
     return np.concatenate(parts)
 
 
+def latlng_to_cells_at(lat: np.ndarray, lon: np.ndarray, resolutions=MAP_RESOLUTIONS) -> dict[int, np.ndarray]:
+    """The exact cell of each point at each resolution (H3 cells do not nest: parents are not enough)."""
+    return {res: latlng_to_cells(lat, lon, res) for res in resolutions}
+
+
 def _cells(lat: np.ndarray, lon: np.ndarray, res: int) -> np.ndarray:
     return pa.array(coordinates_to_cells(lat, lon, res)).to_numpy(zero_copy_only=False).view(np.int64)
 

@@ -5,8 +5,9 @@ Engine-portable on purpose: a pure function over an Arrow ``RecordBatch`` (what 
 signed int64 because Spark has no unsigned type.
 
 In:  ``_rec`` int64, ``lat``, ``lon``, ``x``, ``y`` float64 (as read from the source).
-Out: ``_rec``, ``lat``, ``lon`` (WGS84, null when unlocated), ``located`` bool, ``h3_r15`` int64,
-     and one string column per jurisdiction level in ``IndexContext.zones`` (e.g. ``station_id``).
+Out: ``_rec``, ``lat``, ``lon`` (WGS84, null when unlocated), ``located`` bool, ``h3_r7`` … ``h3_r10``
+     int64 (the cell containing the point at each map resolution), and one string column per
+     jurisdiction level in ``IndexContext.zones`` (e.g. ``station_id``).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from data_pipeline.crs import is_projected, to_wgs84
-from data_pipeline.h3cells import latlng_to_cells
+from data_pipeline.h3cells import latlng_to_cells_at
 from data_pipeline.zones import ZoneIndex
 
 INDEX_INPUT_COLUMNS = ("_rec", "lat", "lon", "x", "y")
@@ -42,18 +43,20 @@ def index_batch(batch: pa.RecordBatch, ctx: IndexContext) -> pa.RecordBatch:
     located &= _inside_area(lon, lat, ctx.area_bbox)
     lon[~located] = np.nan
     lat[~located] = np.nan
-    cells = np.zeros(len(lon), dtype=np.int64)
-    cells[located] = latlng_to_cells(lat[located], lon[located])
+    cells = latlng_to_cells_at(lat[located], lon[located])
     columns = {
         "_rec": batch.column("_rec"),
         "lat": pa.array(lat, mask=~located),
         "lon": pa.array(lon, mask=~located),
         "located": pa.array(located),
-        "h3_r15": pa.array(cells, mask=~located),
     }
+    for res, located_cells in cells.items():
+        full = np.zeros(len(lon), dtype=np.int64)
+        full[located] = located_cells
+        columns[f"h3_r{res}"] = pa.array(full, mask=~located)
     for name, zone_index in ctx.zones.items():
         ids = np.full(len(lon), None, dtype=object)
-        ids[located] = zone_index.assign(lon[located], lat[located], cells[located])
+        ids[located] = zone_index.assign(lon[located], lat[located], cells[zone_index.res])
         columns[name] = pa.array(ids, type=pa.string())
     return pa.RecordBatch.from_pydict(columns)
 

@@ -18,7 +18,6 @@ import queries
 from data_pipeline import store
 from data_pipeline.crs import is_projected, normalise_crs
 from data_pipeline.dedupe import keep_fresh
-from data_pipeline.h3cells import MAP_RESOLUTIONS, latlng_to_cells
 from data_pipeline.index import IndexContext
 from data_pipeline.kinds import KINDS, Kind
 from data_pipeline.load import INDEX_BATCH_ROWS, load_points, load_shapes
@@ -126,9 +125,11 @@ def _canonical_norm(con, kind: Kind, frame, first_rec: int) -> int:
              f"{_SQL_TYPES.get(f.type, 'VARCHAR')}) AS {quote_identifier(f.name)}" for f in kind.fields]
     if kind.geometry != "point":
         items.append("geometry AS _geom")
+    # Frames from the demo carry ids; a derived id is only needed where one is missing.
     key = " || '|' || ".join(f"CAST({quote_identifier(k)} AS VARCHAR)" for k in kind.key)
+    row_hash = f"CASE WHEN {key} IS NULL THEN md5(to_json(frame_in)::VARCHAR) END"
     con.execute(f"CREATE OR REPLACE TEMP TABLE norm AS SELECT $first + row_number() OVER () - 1 AS _rec, "
-                f"{', '.join(items)}, md5({key}) AS _row_hash, CAST(NULL AS VARCHAR) AS _reason, "
+                f"{', '.join(items)}, {row_hash} AS _row_hash, CAST(NULL AS VARCHAR) AS _reason, "
                 f"CAST(NULL AS VARCHAR) AS _detail FROM frame_in", {"first": first_rec})
     con.unregister("frame_in")
     return len(table)
@@ -182,9 +183,9 @@ def plausible_area(con) -> tuple[float, float, float, float] | None:
 
 
 def aggregate_run(con, run_id: int) -> None:
-    """Add one run's incidents to incident_cells; rebuild sorted when appends pile up."""
+    """Add one run's incidents to incident_cells; merge and sort when appends pile up."""
     before = con.execute("SELECT count(*) FROM incident_cells").fetchone()[0]
-    _append_cell_counts(con, "run_id = $run_id", {"run_id": run_id})
+    queries.run(con, "aggregate_incidents", run_id=run_id)
     after = con.execute("SELECT count(*) FROM incident_cells").fetchone()[0]
     unsorted = int(store.get_meta(con, "incident_cells_unsorted") or 0) + (after - before)
     if before == 0 or unsorted > COMPACT_UNSORTED_SHARE * after:
@@ -196,38 +197,13 @@ def aggregate_run(con, run_id: int) -> None:
 def rebuild_incident_cells(con) -> None:
     """incident_cells recomputed from every located incident (their stations changed), sorted."""
     con.execute("DELETE FROM incident_cells")
-    _append_cell_counts(con, "TRUE", {})
+    queries.run(con, "aggregate_incidents", run_id=None)
     _compact_incident_cells(con)
 
 
 def _compact_incident_cells(con) -> None:
-    queries.run(con, "rebuild_incident_cells")
+    queries.run(con, "compact_incident_cells")
     store.set_meta(con, "incident_cells_unsorted", "0")
-
-
-def _append_cell_counts(con, where: str, params: dict) -> None:
-    """Located incidents matching ``where`` → additive incident_cells rows at every map resolution.
-
-    A point's cell at resolution r is the cell that contains it (``latlng_to_cells`` at r), not the parent
-    of its res-15 cell: H3 cells do not nest exactly, and for ~6 % of points the two differ.
-    """
-    # A second connection streams the incidents while this one appends to incident_cells.
-    reading = con.cursor()
-    try:
-        reader = reading.execute(
-            "SELECT station_id, date_trunc('hour', occurred_at) AS hour, category, lat, lon "
-            f"FROM incidents WHERE located AND {where}", params).fetch_record_batch(INDEX_BATCH_ROWS)
-        for batch in reader:
-            lat = batch.column("lat").to_numpy(zero_copy_only=False)
-            lon = batch.column("lon").to_numpy(zero_copy_only=False)
-            for res in MAP_RESOLUTIONS:
-                cells = pa.table({"station_id": batch.column("station_id"), "hour": batch.column("hour"),
-                                  "category": batch.column("category"), "cell": latlng_to_cells(lat, lon, res)})
-                con.register("cell_batch", cells)
-                queries.run(con, "aggregate_incidents", res=res)
-                con.unregister("cell_batch")
-    finally:
-        reading.close()
 
 
 def reassign_jurisdictions(con) -> None:
@@ -242,12 +218,13 @@ def reassign_jurisdictions(con) -> None:
 
 
 def _reassign_column(con, table: str, column: str, zone_index) -> None:
-    reader = con.execute(f"SELECT rowid AS rid, lon, lat, h3_r15 FROM {table} WHERE located") \
-        .fetch_record_batch(1_000_000)
+    cells = f"h3_r{zone_index.res}"
+    reader = con.execute(f"SELECT rowid AS rid, lon, lat, {cells} FROM {table} WHERE located") \
+        .fetch_record_batch(INDEX_BATCH_ROWS)
     parts = []
     for batch in reader:
         lon, lat = batch.column("lon").to_numpy(), batch.column("lat").to_numpy()
-        ids = zone_index.assign(lon, lat, batch.column("h3_r15").to_numpy())
+        ids = zone_index.assign(lon, lat, batch.column(cells).to_numpy())
         parts.append(pa.table({"rid": batch.column("rid"), "zone": pa.array(ids, pa.string())}))
     if not parts:
         return

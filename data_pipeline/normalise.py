@@ -12,7 +12,7 @@ import duckdb
 
 from data_pipeline.kinds import COMPASS_POINTS, SYNONYMS, Field, Kind
 from data_pipeline.mapping import Mapping, MappingError
-from data_pipeline.read import Source
+from data_pipeline.read import Source, finish_csv_scan
 from data_pipeline.read import quote_identifier as _quote
 
 # Tried in order when the mapping names no format. Year first before month-first US forms, because
@@ -55,20 +55,23 @@ def normalise(con: duckdb.DuckDBPyConnection, source: Source, kind: Kind, mappin
         select.items.append(f"{typed} AS {_quote(f.name)}")
         _add_checks(f, raws[f.name], typed, select)
     if kind.geometry != "point":
-        if "_geom" not in _src_columns(con):
+        if source.geometry in (None, "point"):
             raise MappingError(f"{source.path}: {kind.name} need {kind.geometry} geometries; "
                                f"the file has none (read it as GeoJSON, GeoPackage or GeoParquet)")
         select.items.append("_geom")
         select.checks.append(("_geom IS NULL", select.bind("missing_geometry"), select.bind("no geometry")))
-    select.items.append(f"{_row_hash(source)} AS _row_hash")
+    # Hashing every column of every row is costly: only rows without an id need the hash.
+    row_hash = _row_hash(source)
+    if "id" in raws:
+        row_hash = f"CASE WHEN NULLIF(trim({raws['id']}), '') IS NULL THEN {row_hash} END"
+    select.items.append(f"{row_hash} AS _row_hash")
     reason = _case(select, 1)
     detail = _case(select, 2)
     con.execute(f"CREATE OR REPLACE TEMP TABLE norm AS SELECT _rec, {', '.join(select.items)}, "
-                f"{reason} AS _reason, {detail} AS _detail FROM src", select.params)
-
-
-def _src_columns(con) -> set[str]:
-    return {c for c, *_ in con.execute("DESCRIBE src").fetchall()}
+                f"{reason} AS _reason, {detail} AS _detail FROM {source.relation}",
+                select.params | source.relation_params)
+    rows = con.execute("SELECT count(*) FROM norm").fetchone()[0]
+    finish_csv_scan(con, source, rows)
 
 
 def _raw_expression(source: Source, kind: Kind, mapping: Mapping, f: Field, crs: str, select: _Select) -> str:
@@ -162,8 +165,10 @@ def _time_expression(value: str, mapping: Mapping, select: _Select, timezone: st
     tight = f"regexp_replace({value}, {select.bind(_SPACE_BEFORE_OFFSET)}, '\\1')"
     with_seconds = f"regexp_replace({tight}, {select.bind(_OFFSET_WITHOUT_SECONDS)}, '\\1\\2:00\\3')"
     with_offset = f"CAST(timezone({tz}, TRY_CAST({with_seconds} AS TIMESTAMPTZ)) AS TIMESTAMP)"
-    local = f"coalesce(try_strptime({value}, {formats}), TRY_CAST({value} AS TIMESTAMP))"
-    return f"CASE WHEN regexp_matches({value}, {pattern}) THEN {with_offset} ELSE {local} END"
+    # COALESCE evaluates lazily: the regular expressions run only on values no plain format matched.
+    plain = f"try_strptime({value}, {formats})"
+    rest = f"CASE WHEN regexp_matches({value}, {pattern}) THEN {with_offset} ELSE TRY_CAST({value} AS TIMESTAMP) END"
+    return f"coalesce({plain}, {rest})"
 
 
 def _add_checks(f: Field, raw: str, typed: str, select: _Select) -> None:

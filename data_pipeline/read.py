@@ -52,6 +52,10 @@ class Source:
     geometry: str | None = None      # point | polygon | line | None
     source_crs: str | None = None    # CRS declared by a spatial file, when it declares one
     text_path: Path | None = None    # the UTF-8 text actually parsed (a transcoded copy if needed)
+    # What the next stage selects from: the temp table src, or (CSV) a streamed scan of the file, so
+    # ten million rows are parsed once, straight into the normalised table, without a text copy.
+    relation: str = "src"
+    relation_params: dict = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -99,31 +103,40 @@ def discard_text_copy(path: Path, text_path: Path | None) -> None:
 
 
 def _scan_csv(con, path: Path, text_path: Path, used_encoding: str, delimiter: str | None) -> Source:
+    """Describe the CSV and set up its streamed scan; ``finish_csv_scan`` collects its rejects after."""
     # strict_mode: a row with too many or too few fields is a reject (malformed_row), not silently cut.
     options = {"all_varchar": True, "header": True, "store_rejects": True, "strict_mode": True}
     if delimiter:
         options["delim"] = delimiter
-    args = ", ".join(f"{k} := ${k}" for k in options)
+    args = ", ".join(f"{k} := $csv_{k}" for k in options)
+    params = {"csv_path": str(text_path), **{f"csv_{k}": v for k, v in options.items()}}
+    scan = f"read_csv($csv_path, {args})"
+    columns = [c for c, *_ in con.execute(f"DESCRIBE SELECT * FROM {scan}", params).fetchall()]
     # DuckDB appends every scan's rejects to these temp tables: start from empty ones for this file.
     con.execute("DROP TABLE IF EXISTS reject_errors")
     con.execute("DROP TABLE IF EXISTS reject_scans")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE src_raw AS SELECT * FROM read_csv($path, {args})",
-                {"path": str(text_path), **options})
-    columns = [c for c, *_ in con.execute("DESCRIBE src_raw").fetchall()]
-    _number_records(con, columns)
+    # WITH ORDINALITY numbers records in file order (checked on 10 M rows with a parallel scan).
+    relation = f"(SELECT ordinality - 1 AS _rec, * EXCLUDE (ordinality) FROM {scan} WITH ORDINALITY)"
+    return Source(path, "csv", columns, 0, delimiter=delimiter, encoding=used_encoding, text_path=text_path,
+                  relation=relation, relation_params=params)
+
+
+def finish_csv_scan(con, source: Source, rows: int) -> None:
+    """After the scan ran: the rows it produced and the rows it could not split (malformed)."""
+    source.rows = rows
+    if source.format != "csv":
+        return
     # One row can have several errors (one per surplus field); DuckDB's "line" counts records, not the
     # physical lines of quoted fields spanning lines, so the line comes from the row's byte position.
     rejects = con.execute(
         "SELECT line_byte_position, any_value(csv_line ORDER BY byte_position), "
         "string_agg(DISTINCT error_type, ', '), any_value(error_message ORDER BY byte_position) "
         "FROM reject_errors GROUP BY line_byte_position ORDER BY line_byte_position").fetchall()
-    lines = _physical_lines(text_path, [r[0] for r in rejects])
-    malformed = [Malformed(lines[pos], (raw or "").strip("\r\n"), f"{etype}: {msg}")
-                 for pos, raw, etype, msg in rejects]
+    lines = _physical_lines(source.text_path, [r[0] for r in rejects])
+    source.malformed = [Malformed(lines[pos], (raw or "").strip("\r\n"), f"{etype}: {msg}")
+                        for pos, raw, etype, msg in rejects]
     sniffed = con.execute("SELECT delimiter FROM reject_scans ORDER BY scan_id DESC LIMIT 1").fetchone()
-    rows = con.execute("SELECT count(*) FROM src").fetchone()[0]
-    return Source(path, "csv", columns, rows, malformed, delimiter=delimiter or (sniffed and sniffed[0]),
-                  encoding=used_encoding, text_path=text_path)
+    source.delimiter = source.delimiter or (sniffed and sniffed[0])
 
 
 def _physical_lines(path: Path, byte_positions: list[int]) -> dict[int, int]:
@@ -143,13 +156,6 @@ def _physical_lines(path: Path, byte_positions: list[int]) -> dict[int, int]:
                 offset += len(chunk)
             lines[pos] = newlines + 1
     return lines
-
-
-def _number_records(con, columns: list[str]) -> None:
-    # A table created from one scan keeps the file's order, so rowid is the record's position.
-    cols = ", ".join(quote_identifier(c) for c in columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE src AS SELECT rowid AS _rec, {cols} FROM src_raw")
-    con.execute("DROP TABLE src_raw")
 
 
 def _utf8_text(path: Path, encoding: str | None) -> tuple[Path, str]:

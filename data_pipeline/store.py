@@ -19,6 +19,8 @@ import duckdb
 import queries
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+# A writer keeps DuckDB within this budget and spills to disk beyond it (peak-memory target: 4 GB).
+WRITER_MEMORY_LIMIT = "2500MB"
 SCHEMA_VERSION = "1"
 
 
@@ -36,7 +38,8 @@ def writing(path: str | Path, fresh: bool = False) -> Iterator[duckdb.DuckDBPyCo
         if path.exists() and not fresh:
             shutil.copyfile(path, work)
         try:
-            con = duckdb.connect(str(work))
+            con = duckdb.connect(str(work), config={"memory_limit": WRITER_MEMORY_LIMIT})
+            con.execute("SET enable_progress_bar = false")
             try:
                 ensure_schema(con)
                 yield con

@@ -15,7 +15,8 @@ import shapely
 from data_pipeline.h3cells import cell_to_parent, str_to_cell
 
 # Average hexagon area (km²) by H3 resolution, from the H3 documentation's table.
-_HEX_AREA_KM2 = {6: 36.13, 7: 5.161, 8: 0.7373, 9: 0.1053, 10: 0.01504, 11: 0.002149}
+# Only the map resolutions: every stored point carries its exact cell at these (h3_r7 .. h3_r10).
+_HEX_AREA_KM2 = {7: 5.161, 8: 0.7373, 9: 0.1053, 10: 0.01504}
 # A polygon should hold this many lookup cells: then nearly all of its points skip the exact test.
 _CELLS_PER_POLYGON = 60
 # Cap on lookup cells per level, to bound build time on a province-wide layer.
@@ -37,7 +38,11 @@ class ZoneIndex:
     tree: shapely.STRtree
 
     def assign_codes(self, lon: np.ndarray, lat: np.ndarray, cells: np.ndarray) -> np.ndarray:
-        """Zone code of each point (-1 where no polygon contains it); ``cells`` are the points' H3 cells."""
+        """Zone code of each point (-1 where no polygon contains it).
+
+        ``cells`` are the points' H3 cells at ``self.res`` (exact) or any finer resolution (their parent
+        is looked up; the interior cells keep a margin for the overhang of non-nesting children).
+        """
         codes = np.full(len(lon), -1, dtype=np.int64)
         if len(lon) == 0 or len(self.ids) == 0:
             return codes

@@ -1,8 +1,10 @@
--- Positions of the located incidents of a to-the-second period (with how many share each): export.py counts them per cell at resolution $res, any of 0-15.
-SELECT lat, lon, count(*)::BIGINT AS incidents
+-- Incidents per cell (res 7-10) for a to-the-second period, counted from the incidents table.
+SELECT CASE $res WHEN 7 THEN h3_r7 WHEN 8 THEN h3_r8 WHEN 9 THEN h3_r9 WHEN 10 THEN h3_r10 END AS cell,
+       count(*)::BIGINT AS incidents
 FROM incidents
-WHERE located AND $res BETWEEN 0 AND 15
+WHERE located
   AND occurred_at >= $from_ts AND occurred_at < $to_ts
   AND (CAST($categories AS VARCHAR[]) IS NULL OR list_contains(CAST($categories AS VARCHAR[]), category))
   AND (CAST($stations AS VARCHAR[]) IS NULL OR list_contains(CAST($stations AS VARCHAR[]), station_id))
-GROUP BY lat, lon;
+GROUP BY cell
+ORDER BY incidents DESC, cell;

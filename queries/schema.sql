@@ -5,9 +5,9 @@
 -- * Times are the bureau's local wall-clock time (meta 'timezone', Asia/Shanghai by default),
 --   stored as TIMESTAMP without zone; sources with an explicit UTC offset are converted on ingest.
 -- * H3 cells are signed 64-bit integers (BIGINT): Spark and Arrow engines have no unsigned type.
---   h3_r15 is the finest cell of a point. Its parent h3_parent(h3_r15, r) is NOT always the cell at r
---   that contains the point (H3 cells do not nest exactly; they differ for ~6 % of points), so the
---   cells of incident_cells and of exports are computed from lat/lon at r.
+--   h3_r7 .. h3_r10 are the cells that contain a point at the map resolutions, computed from its
+--   position: a parent cell is NOT always the cell at r that contains the point (H3 cells do not nest
+--   exactly; they differ for ~6 % of points), so no cell here is derived with h3_parent.
 -- * Geometries are WKB blobs (shapely.from_wkb reads them) with a bounding box beside them.
 -- * located: the row has a plausible WGS84 position (not missing, not zero, inside the store's area).
 
@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS incidents (
     lat DOUBLE, lon DOUBLE,     -- WGS84 after conversion; NULL when unlocated
     x DOUBLE, y DOUBLE,         -- projected input coordinates, as given
     located         BOOLEAN,    -- plausible position
-    h3_r15          BIGINT,     -- finest H3 cell of the position
+    h3_r7 BIGINT, h3_r8 BIGINT, h3_r9 BIGINT, h3_r10 BIGINT,  -- cells containing the point
     station_id      VARCHAR,    -- station jurisdiction containing the point (assigned by location)
     community_id    VARCHAR,    -- community/village jurisdiction containing the point
     grid_id         VARCHAR,    -- grid containing the point
@@ -96,7 +96,7 @@ CREATE TABLE IF NOT EXISTS cameras (
     status       VARCHAR,   -- online | offline | maintenance
     installed_at DATE,      -- installation / go-live date
     located      BOOLEAN,
-    h3_r15       BIGINT,
+    h3_r7 BIGINT, h3_r8 BIGINT, h3_r9 BIGINT, h3_r10 BIGINT,  -- cells containing the point
     station_id   VARCHAR,
     run_id       BIGINT
 );
@@ -110,7 +110,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     kind       VARCHAR,   -- station (站) | post (岗) | point (点) | vehicle (卡口)
     duty       VARCHAR,   -- lowest duty level at which it is staffed: routine | emergency | wartime
     located    BOOLEAN,
-    h3_r15     BIGINT,
+    h3_r7 BIGINT, h3_r8 BIGINT, h3_r9 BIGINT, h3_r10 BIGINT,  -- cells containing the point
     station_id VARCHAR,
     run_id     BIGINT
 );
@@ -122,7 +122,7 @@ CREATE TABLE IF NOT EXISTS patrol_pings (
     lat DOUBLE, lon DOUBLE,
     x DOUBLE, y DOUBLE,
     located    BOOLEAN,
-    h3_r15     BIGINT,
+    h3_r7 BIGINT, h3_r8 BIGINT, h3_r9 BIGINT, h3_r10 BIGINT,  -- cells containing the point
     station_id VARCHAR,
     run_id     BIGINT
 );
@@ -134,7 +134,7 @@ CREATE TABLE IF NOT EXISTS places (
     lat DOUBLE, lon DOUBLE,
     x DOUBLE, y DOUBLE,
     located    BOOLEAN,
-    h3_r15     BIGINT,
+    h3_r7 BIGINT, h3_r8 BIGINT, h3_r9 BIGINT, h3_r10 BIGINT,  -- cells containing the point
     station_id VARCHAR,
     run_id     BIGINT
 );
@@ -155,10 +155,3 @@ CREATE TABLE IF NOT EXISTS roads (
 CREATE OR REPLACE MACRO h3_parent(cell, r) AS
     (cell & ~(15::BIGINT << 52)) | (r::BIGINT << 52) | ((1::BIGINT << ((15 - r) * 3)) - 1);
 
--- Incidents per (resolution r, station, hour, category, cell); one run's rows, or all when run is NULL.
-CREATE OR REPLACE MACRO incident_cells_at(r, run) AS TABLE
-    SELECT r::TINYINT AS res, station_id, date_trunc('hour', occurred_at) AS hour, category,
-           h3_parent(h3_r15, r) AS cell, count(*)::INTEGER AS incidents
-    FROM incidents
-    WHERE located AND (run IS NULL OR run_id = run)
-    GROUP BY ALL;

@@ -152,7 +152,7 @@ def test_vancouver_withheld_positions_are_unlocated_not_lost(vancouver):
     assert_reconciles(result)
     assert_reconciles(report_json(db)["kinds"]["incidents"])
     assert query(db, "SELECT count(*) FROM incidents WHERE x = 0 AND y = 0 AND NOT located "
-                     "AND lat IS NULL AND lon IS NULL AND h3_r15 IS NULL") == [(zero,)]
+                     "AND lat IS NULL AND lon IS NULL AND h3_r9 IS NULL") == [(zero,)]
     # Genuinely repeated records (same type, block, minute, position) are all kept.
     assert source.duplicated().sum() > 1000
     assert query(db, "SELECT count(*) FROM incidents") == [(len(source),)]
