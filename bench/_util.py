@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -11,15 +10,14 @@ from pathlib import Path
 OUT = Path(__file__).parent / "out"
 
 
-def run_measured(args: list[str]) -> tuple[float, float]:
-    """Run a command; return (seconds, peak RSS in MiB of the process tree it started)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run_measured(args: list[str]) -> tuple[float, float, str]:
+    """Run a command; return (seconds, its peak RSS in MiB, its stdout)."""
     start = time.perf_counter()
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *args], check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far; bench runs the measured child first.
-    return seconds, max(peak_kib, before) / 1024
+    # GNU time writes the peak resident set (KiB) as the last line of stderr.
+    peak_kib = int(proc.stderr.strip().splitlines()[-1])
+    return seconds, peak_kib / 1024, proc.stdout
 
 
 def pipeline(*args: str) -> list[str]:

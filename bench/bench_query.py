@@ -30,7 +30,7 @@ def median_ms(con, name: str, params: dict) -> float:
 def main() -> None:
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         db = Path(tmp) / "bench.duckdb"
-        build_s, _ = run_measured(pipeline("build-demo", "--db", str(db), "--scale", str(SCALE), "--seed", "3"))
+        build_s, _, _ = run_measured(pipeline("build-demo", "--db", str(db), "--scale", str(SCALE), "--seed", "3"))
         con = duckdb.connect(str(db), read_only=True)
         rows = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
         station, last = con.execute("SELECT station_id, max(occurred_at) FROM incidents WHERE station_id IS "

@@ -168,6 +168,7 @@ def _print_ingest_summary(results) -> None:
             out.print(f"  {r.skipped}")
             continue
         out.print("  " + "  ".join(f"{f} {getattr(r, f):,}" for f in REPORT_FIELDS))
+        out.print("  seconds: " + "  ".join(f"{stage} {s:.1f}" for stage, s in r.seconds.items()))
         for reason, n in r.rejected_by_reason.items():
             out.print(f"  rejected {reason}: {n:,} (see the quarantine table)")
 

@@ -5,6 +5,8 @@ Runs inside ``store.writing``: if anything raises, the store file is left exactl
 from __future__ import annotations
 
 import hashlib
+import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -49,9 +51,19 @@ class IngestResult:
     rejected: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     skipped: str | None = None   # why nothing was done (already ingested), else None
+    seconds: dict[str, float] = field(default_factory=dict)   # wall time per stage
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @contextmanager
+    def stage(self, name: str):
+        """Time a stage (summed when a stage runs once per chunk)."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - start, 3)
 
 
 def ingest_file(con, kind: Kind, path: Path, mapping: Mapping, crs: str | None = None,
@@ -70,16 +82,20 @@ def ingest_file(con, kind: Kind, path: Path, mapping: Mapping, crs: str | None =
         return result
     started = datetime.now()
     run_id = _next_run_id(con)
-    source = read_source(con, path, mapping.encoding, mapping.delimiter)
+    with result.stage("read"):
+        source = read_source(con, path, mapping.encoding, mapping.delimiter)
     try:
         crs = _effective_crs(crs, mapping, source.source_crs)
-        normalise(con, source, kind, mapping, store.get_meta(con, "timezone"), crs)
+        with result.stage("normalise"):
+            normalise(con, source, kind, mapping, store.get_meta(con, "timezone"), crs)
         result.rows_read = source.rows_read
-        result.rejected_by_reason = quarantine_rows(con, source, kind.name, run_id, label)
+        with result.stage("quarantine"):
+            result.rejected_by_reason = quarantine_rows(con, source, kind.name, run_id, label)
     finally:
         discard_text_copy(source.path, source.text_path)
     result.rejected = sum(result.rejected_by_reason.values())
-    result.duplicates = keep_fresh(con, kind)
+    with result.stage("dedupe"):
+        result.duplicates = keep_fresh(con, kind)
     _load(con, kind, crs, run_id, result)
     _record_run(con, result, run_id, digest, fingerprint, started)
     _drop_stage_tables(con)
@@ -139,21 +155,23 @@ def _to_arrow(frame) -> pa.Table:
     if isinstance(frame, pa.Table):
         return frame
     if hasattr(frame, "geometry") and "geometry" in frame.columns:
-        frame = frame.assign(geometry=shapely.to_wkb(frame.geometry.values))
-        frame = pd.DataFrame(frame)
+        wkb = shapely.to_wkb(frame.geometry.values)
+        frame = pd.DataFrame(frame.drop(columns="geometry")).assign(geometry=wkb)
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 def _load(con, kind: Kind, crs: str, run_id: int, result: IngestResult) -> None:
-    if kind.geometry == "point":
-        result.located, result.unlocated = load_points(con, kind, index_context(con, kind, crs), run_id)
-        result.loaded = result.located + result.unlocated
-    else:
-        result.loaded = result.located = load_shapes(con, kind, crs, run_id)
-    if kind.name == "incidents" and result.loaded:
-        aggregate_run(con, run_id)
-    if kind.name == "boundaries" and result.loaded:
-        reassign_jurisdictions(con)
+    with result.stage("index+load"):
+        if kind.geometry == "point":
+            result.located, result.unlocated = load_points(con, kind, index_context(con, kind, crs), run_id)
+            result.loaded = result.located + result.unlocated
+        else:
+            result.loaded = result.located = load_shapes(con, kind, crs, run_id)
+    with result.stage("aggregate"):
+        if kind.name == "incidents" and result.loaded:
+            aggregate_run(con, run_id)
+        if kind.name == "boundaries" and result.loaded:
+            reassign_jurisdictions(con)
 
 
 def index_context(con, kind: Kind, crs: str = "wgs84") -> IndexContext:
@@ -185,24 +203,21 @@ def plausible_area(con) -> tuple[float, float, float, float] | None:
 def aggregate_run(con, run_id: int) -> None:
     """Add one run's incidents to incident_cells; merge and sort when appends pile up."""
     before = con.execute("SELECT count(*) FROM incident_cells").fetchone()[0]
+    if before == 0:
+        rebuild_incident_cells(con)
+        return
     queries.run(con, "aggregate_incidents", run_id=run_id)
     after = con.execute("SELECT count(*) FROM incident_cells").fetchone()[0]
     unsorted = int(store.get_meta(con, "incident_cells_unsorted") or 0) + (after - before)
-    if before == 0 or unsorted > COMPACT_UNSORTED_SHARE * after:
-        _compact_incident_cells(con)
-    else:
-        store.set_meta(con, "incident_cells_unsorted", str(unsorted))
+    if unsorted > COMPACT_UNSORTED_SHARE * after:
+        queries.run(con, "compact_incident_cells")
+        unsorted = 0
+    store.set_meta(con, "incident_cells_unsorted", str(unsorted))
 
 
 def rebuild_incident_cells(con) -> None:
-    """incident_cells recomputed from every located incident (their stations changed), sorted."""
-    con.execute("DELETE FROM incident_cells")
-    queries.run(con, "aggregate_incidents", run_id=None)
-    _compact_incident_cells(con)
-
-
-def _compact_incident_cells(con) -> None:
-    queries.run(con, "compact_incident_cells")
+    """incident_cells recomputed from every located incident (first load, or stations changed), sorted."""
+    queries.run(con, "rebuild_incident_cells")
     store.set_meta(con, "incident_cells_unsorted", "0")
 
 

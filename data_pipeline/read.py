@@ -192,6 +192,8 @@ def _is_utf8(path: Path) -> bool:
 
 
 def _read_parquet(con, path: Path) -> Source:
+    # GeoParquet geometry as its WKB bytes (DuckDB would otherwise type it GEOMETRY, which needs an extension).
+    con.execute("SET enable_geoparquet_conversion = false")
     con.execute("CREATE OR REPLACE TEMP TABLE src_raw AS SELECT * FROM read_parquet($path)", {"path": str(path)})
     described = con.execute("DESCRIBE src_raw").fetchall()
     geometry_col = next((c for c, t, *_ in described if c.lower() == "geometry" and t == "BLOB"), None)
@@ -203,7 +205,30 @@ def _read_parquet(con, path: Path) -> Source:
     con.execute("DROP TABLE src_raw")
     columns = [c for c, *_ in described if c != geometry_col]
     rows = con.execute("SELECT count(*) FROM src").fetchone()[0]
-    return Source(path, "parquet", columns, rows, geometry="unknown" if geometry_col else None)
+    geometry = _geometry_family(_sample_geometries(con)) if geometry_col else None
+    if geometry == "point":
+        _points_to_coordinates(con)
+    return Source(path, "parquet", columns, rows, geometry=geometry)
+
+
+def _points_to_coordinates(con) -> None:
+    """Point geometries → ``_lon``/``_lat`` columns, as the spatial formats give them."""
+    import shapely
+
+    table = con.execute("SELECT _rec, _geom FROM src").fetch_arrow_table()
+    geoms = shapely.from_wkb(table.column("_geom").to_numpy(zero_copy_only=False))
+    con.register("src_points", pa.table({"_rec": table.column("_rec"), "_lon": shapely.get_x(geoms),
+                                         "_lat": shapely.get_y(geoms)}))
+    con.execute("CREATE OR REPLACE TEMP TABLE src AS "
+                "SELECT s.* EXCLUDE (_geom), p._lon, p._lat FROM src s JOIN src_points p USING (_rec) ORDER BY _rec")
+    con.unregister("src_points")
+
+
+def _sample_geometries(con) -> np.ndarray:
+    import shapely
+
+    wkb = [r[0] for r in con.execute("SELECT _geom FROM src WHERE _geom IS NOT NULL LIMIT 1000").fetchall()]
+    return shapely.from_wkb(np.array(wkb, dtype=object)) if wkb else np.empty(0, dtype=object)
 
 
 def _read_spatial(con, path: Path) -> Source:

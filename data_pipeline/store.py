@@ -20,7 +20,7 @@ import queries
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 # A writer keeps DuckDB within this budget and spills to disk beyond it (peak-memory target: 4 GB).
-WRITER_MEMORY_LIMIT = "2500MB"
+WRITER_MEMORY_LIMIT = "2GB"
 SCHEMA_VERSION = "1"
 
 
@@ -48,6 +48,7 @@ def writing(path: str | Path, fresh: bool = False) -> Iterator[duckdb.DuckDBPyCo
                 con.close()
             _fsync(work)
             os.replace(work, path)
+            shutil.rmtree(work.with_name(work.name + ".tmp"), ignore_errors=True)
         except BaseException:
             _remove(work)
             raise
@@ -99,6 +100,8 @@ def _fsync(path: Path) -> None:
 
 
 def _remove(path: Path) -> None:
+    """Delete a working copy with its write-ahead log and DuckDB's spill folder."""
     for p in (path, path.with_name(path.name + ".wal")):
         if p.exists():
             p.unlink()
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)

@@ -3,4 +3,4 @@ CREATE OR REPLACE TABLE incident_cells AS
 SELECT res::TINYINT AS res, station_id, hour, category, cell, sum(incidents)::INTEGER AS incidents
 FROM incident_cells
 GROUP BY ALL
-ORDER BY res, station_id, hour, cell;
+ORDER BY res, station_id, hour;

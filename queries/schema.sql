@@ -155,3 +155,17 @@ CREATE TABLE IF NOT EXISTS roads (
 CREATE OR REPLACE MACRO h3_parent(cell, r) AS
     (cell & ~(15::BIGINT << 52)) | (r::BIGINT << 52) | ((1::BIGINT << ((15 - r) * 3)) - 1);
 
+
+-- Incidents per (resolution, station, hour, category, cell) at res 7-10, from each point's stored cells;
+-- one ingest run's incidents, or all of them when run is NULL.
+CREATE OR REPLACE MACRO incident_cell_counts(run) AS TABLE
+    WITH rows AS (
+        SELECT station_id, date_trunc('hour', occurred_at) AS hour, category, h3_r7, h3_r8, h3_r9, h3_r10
+        FROM incidents
+        WHERE located AND (run IS NULL OR run_id = run)
+    )
+    SELECT 7::TINYINT AS res, station_id, hour, category, h3_r7 AS cell, count(*)::INTEGER AS incidents
+    FROM rows GROUP BY ALL
+    UNION ALL SELECT 8, station_id, hour, category, h3_r8, count(*) FROM rows GROUP BY ALL
+    UNION ALL SELECT 9, station_id, hour, category, h3_r9, count(*) FROM rows GROUP BY ALL
+    UNION ALL SELECT 10, station_id, hour, category, h3_r10, count(*) FROM rows GROUP BY ALL;
