@@ -1,27 +1,71 @@
-"""Composition root: `python app.py [--db PATH]`.
+"""Composition root: ``python app.py [--db PATH] [--host H] [--port N] [--workers N]``.
 
-The dashboard arrives with its issue; until then this makes sure a store exists (building the demo
-scenario when none does) and prints its ingest report.
+Builds the Dash app (pages from ``pages/``, the read API from ``api/``) over a store, and serves it with
+gunicorn. Without ``--db`` and without a demo store, the demo store is built first.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+import dash
+from flask_compress import Compress
+
+from api.routes import api
 from data_pipeline.__main__ import DEFAULT_DB
 from data_pipeline.__main__ import main as pipeline
+from layers.reader import StoreReader
+
+# Gunicorn workers: DuckDB queries release the GIL, so two cores serve well with a few processes.
+DEFAULT_WORKERS = 3
+
+
+def create_app(db: str | Path = DEFAULT_DB) -> dash.Dash:
+    """The Dash app over the store at ``db``; its Flask server is ``app.server``."""
+    app = dash.Dash(__name__, use_pages=True, pages_folder="pages", serve_locally=True, compress=False,
+                    title="治安态势感知", update_title=None, suppress_callback_exceptions=True)
+    app.server.config["STORE_READER"] = StoreReader(db)
+    app.server.config["TILE_URL"] = os.environ.get("GIS_TILE_URL", "")   # intranet tiles; off by default
+    app.server.register_blueprint(api)
+    Compress(app.server)
+    app.layout = dash.html.Div([dash.page_container])
+    return app
+
+
+def serve(db: Path, host: str, port: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class _Server(BaseApplication):
+        def load_config(self):
+            for key, value in {"bind": f"{host}:{port}", "workers": workers, "timeout": 120,
+                               "accesslog": None, "graceful_timeout": 5}.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return create_app(db).server
+
+    print(f"dashboard: http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/", flush=True)
+    _Server().run()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8050)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     args = parser.parse_args(argv)
     if not args.db.exists():
+        if args.db != DEFAULT_DB:
+            print(f"error: {args.db}: no store here", file=sys.stderr)
+            return 2
         status = pipeline(["build-demo", "--db", str(args.db)])
         if status:
             return status
-    return pipeline(["report", "--db", str(args.db)])
+    serve(args.db, args.host, args.port, args.workers)
+    return 0
 
 
 if __name__ == "__main__":

@@ -15,20 +15,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from data_pipeline import store
-from data_pipeline.export import (
-    IncidentFilter,
-    cell_counts,
-    parse_when,
-    split_list,
-    station_counts,
-    write_cells_csv,
-    write_stations_csv,
-)
+from data_pipeline.export import parse_when, split_list, write_cells_csv, write_stations_csv
 from data_pipeline.ingest import ingest_file
 from data_pipeline.kinds import KINDS, kind
 from data_pipeline.mapping import MappingError, load_mapping
 from data_pipeline.read import SourceError
 from data_pipeline.report import REPORT_FIELDS, reconciles, store_report
+from queries.incidents import EARLIEST, LATEST, IncidentFilter, cell_counts, station_counts
 
 DEFAULT_DB = Path("data/demo.duckdb")
 console = Console(stderr=True)
@@ -149,8 +142,6 @@ def cmd_export_stations(args) -> int:
 
 
 def _filter(args) -> IncidentFilter:
-    from data_pipeline.export import EARLIEST, LATEST
-
     return IncidentFilter(parse_when(args.from_, EARLIEST), parse_when(args.to, LATEST),
                           split_list(args.category), split_list(args.station))
 

@@ -5,6 +5,7 @@ WITH counts AS (
     WHERE occurred_at >= $from_ts AND occurred_at < $to_ts
       AND (CAST($categories AS VARCHAR[]) IS NULL OR list_contains(CAST($categories AS VARCHAR[]), category))
       AND station_id IS NOT NULL
+      AND (CAST($hours AS INTEGER[]) IS NULL OR list_contains(CAST($hours AS INTEGER[]), CAST(hour(occurred_at) AS INTEGER)))
     GROUP BY station_id
 )
 SELECT j.id AS station_id, j.name AS station_name, coalesce(c.incidents, 0)::BIGINT AS incidents

@@ -1,0 +1,29 @@
+"""The dashboard's "now": the wall clock for a live store, the newest incident for a historical one."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import queries
+from analysis.periods import hour_floor, period_window
+from queries.incidents import IncidentFilter
+
+# A store whose newest incident is older than this is shown "as of" that incident, not as of now.
+LIVE_LAG = timedelta(days=2)
+
+
+def as_of(con, now: datetime | None = None) -> datetime:
+    """The end of "the last 24 hours" etc.: the end of the current hour, or of the newest incident's hour
+    if the data is old. Whole hours let every period be answered from the hourly aggregates."""
+    now = now or datetime.now()
+    latest = queries.run(con, "latest_incident").fetchone()[0]
+    reference = now if latest is None or latest >= now - LIVE_LAG else latest
+    return hour_floor(reference) + timedelta(hours=1)
+
+
+def view_filter(con, period: str, categories=None, stations=None, hours=None, custom=None,
+                now: datetime | None = None) -> IncidentFilter:
+    """The filter a view's controls describe, ending at the store's "now"."""
+    start, end = period_window(period, as_of(con, now), custom)
+    hour_list = None if not hours or list(hours) == [0, 24] else list(range(int(hours[0]), int(hours[1])))
+    return IncidentFilter(start, end, list(categories) or None if categories else None,
+                          list(stations) if stations else None, hour_list)

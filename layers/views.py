@@ -1,0 +1,98 @@
+"""What each map view shows for its controls: one call per callback, so callbacks stay thin."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import queries
+from layers.base import Layer
+from layers.heatmap import HeatRequest, heat_breaks, heat_layer, heat_values
+from layers.timeframe import view_filter
+from queries.incidents import IncidentFilter, cell_counts
+
+# Map zoom → H3 resolution: ~5 km² hexes for a county, ~0.015 km² in the streets.
+ZOOM_RESOLUTIONS = ((10, 7), (11, 8), (13, 9))
+STREET_RES = 10
+# A little margin around the viewport, so panning does not show a blank edge before the redraw.
+VIEWPORT_PAD = 0.15
+
+
+def resolution_for_zoom(zoom: float | None) -> int:
+    zoom = 11 if zoom is None else zoom
+    return next((res for max_zoom, res in ZOOM_RESOLUTIONS if zoom <= max_zoom), STREET_RES)
+
+
+def viewport_bbox(bounds) -> tuple[float, float, float, float] | None:
+    """dash-leaflet bounds [[south, west], [north, east]] → padded (west, south, east, north)."""
+    if not bounds:
+        return None
+    (south, west), (north, east) = bounds
+    dx, dy = (east - west) * VIEWPORT_PAD, (north - south) * VIEWPORT_PAD
+    return west - dx, south - dy, east + dx, north + dy
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The filter bar's state."""
+
+    period: str = "28d"
+    categories: tuple[str, ...] = ()
+    station: str | None = None
+    hours: tuple[int, int] = (0, 24)
+    compare: str | None = None
+    custom: tuple | None = None
+
+    def to_filter(self, con) -> IncidentFilter:
+        return view_filter(con, self.period, self.categories, [self.station] if self.station else None,
+                           self.hours, self.custom)
+
+
+@dataclass(frozen=True)
+class HeatView:
+    url: str
+    hideout: dict
+    layer: Layer
+    breaks: list[float]
+    cells: int
+
+
+def heat_view(con, controls: Controls, bounds, zoom, label: str) -> HeatView:
+    """The hex layer for the controls and viewport: its geobuf URL and its browser-side style."""
+    flt = controls.to_filter(con)
+    req = HeatRequest(resolution_for_zoom(zoom), flt, viewport_bbox(bounds), controls.compare)
+    values = heat_values(con, req)
+    layer = heat_layer(req)
+    breaks = heat_breaks(values, layer)
+    hideout = {"breaks": breaks, "colors": list(layer.colors), "metric": layer.metric, "label": label}
+    return HeatView(heat_url(req), hideout, layer, breaks, len(values["cell"]))
+
+
+def heat_url(req: HeatRequest) -> str:
+    """The read-API URL of a heatmap request (the browser fetches the geobuf itself)."""
+    params = [("resolution", req.res), ("from", req.flt.from_ts.isoformat()), ("to", req.flt.to_ts.isoformat())]
+    params += [("category", c) for c in req.flt.categories or ()]
+    params += [("station", s) for s in req.flt.stations or ()]
+    if req.flt.hours:
+        params.append(("hours", ",".join(map(str, req.flt.hours))))
+    if req.compare:
+        params.append(("compare", req.compare))
+    if req.bbox:
+        params.append(("bbox", ",".join(f"{v:.5f}" for v in req.bbox)))
+    return "/api/v1/layers/incidents.pbf?" + urlencode(params)
+
+
+def cell_details(con, controls: Controls, cell: int, res: int, latest: int = 10) -> dict:
+    """Counts by category and the latest incidents inside one hexagon."""
+    flt = controls.to_filter(con)
+    params = flt.params() | {"cell": cell, "res": res}
+    return {"latest": queries.run(con, "cell_latest", **params, limit=latest).fetchall(),
+            "categories": queries.run(con, "cell_categories", **params).fetchall()}
+
+
+def station_options(con, allowed: list[str] | None = None) -> list[tuple[str, str]]:
+    return queries.run(con, "station_list", stations=allowed).fetchall()
+
+
+def hottest_cells(con, controls: Controls, res: int, top: int = 20) -> list[tuple[int, int]]:
+    """The hottest cells of the whole area for the controls (planners rank, not just what is in view)."""
+    return cell_counts(con, res, controls.to_filter(con))[:top]

@@ -1,0 +1,73 @@
+"""Pieces the pages share: the top bar, the map with its basemap layers, the legend."""
+from __future__ import annotations
+
+import dash_leaflet as dl
+from dash import dcc, html
+from flask import current_app
+
+from layers.base import Layer
+from layers.basemap import OUTLINE_LEVELS, OUTLINE_STYLE, store_extent
+from pages import ids
+from pages.i18n import number, t
+
+NAV = (("/", "nav_workspace"), ("/wall", "nav_wall"), ("/plan", "nav_plan"))
+# Emeishan's centre: where the map opens when the store has no jurisdictions yet.
+FALLBACK_CENTER = (29.60, 103.48)
+
+
+def reader():
+    return current_app.config["STORE_READER"]
+
+
+def topbar(lang: str, active: str) -> html.Div:
+    other = "en" if lang == "zh" else "zh"
+    links = [dcc.Link(t(key, lang), href=f"{path}?lang={lang}", className="active" if path == active else "")
+             for path, key in NAV]
+    return html.Div([html.H1(t("app_title", lang)), *links, html.Div(className="spacer"),
+                     dcc.Link(t("lang_switch", lang), href=f"{active}?lang={other}", id=ids.LANG_SWITCH)],
+                    className="topbar")
+
+
+def base_map(map_id: str, hex_layer: dl.GeoJSON, lang: str, dark: bool = False, outlines=("station",),
+             places: bool = True, zoom_control: bool = True) -> dl.Map:
+    """The offline map: our own outlines, roads and key places under the hex layer."""
+    extent = store_extent(reader().cursor())
+    children = []
+    tile_url = current_app.config.get("TILE_URL")
+    if tile_url:
+        children.append(dl.TileLayer(url=tile_url))
+    children.append(dl.GeoJSON(url="/api/v1/layers/roads.geojson", id=f"{map_id}-roads",
+                               style={"variable": "gis.roadStyle"},
+                               hideout={"color": "#3b4d63" if dark else "#a9b4bf"}))
+    children.append(hex_layer)
+    for level in OUTLINE_LEVELS:
+        style = dict(OUTLINE_STYLE[level], color="#7fa7d6" if dark else OUTLINE_STYLE[level]["color"])
+        children.append(dl.GeoJSON(url=outline_url(level) if level in outlines else None,
+                                   id={"type": ids.OUTLINE_LAYER, "map": map_id, "level": level},
+                                   style={"variable": "gis.outlineStyle"}, hideout={"style": style},
+                                   onEachFeature={"variable": "gis.bindName"}, interactive=False))
+    if places:
+        children.append(dl.GeoJSON(url="/api/v1/layers/places.geojson", id={"type": ids.PLACES_LAYER, "map": map_id},
+                                   pointToLayer={"variable": "gis.placeMarker"}))
+    kwargs = {"bounds": [[extent[0], extent[1]], [extent[2], extent[3]]]} if extent else \
+        {"center": FALLBACK_CENTER, "zoom": 11}
+    return dl.Map(children, id=map_id, trackViewport=True, zoomControl=zoom_control, attributionControl=False,
+                  preferCanvas=True, style={"height": "100%", "width": "100%"}, **kwargs)
+
+
+def outline_url(level: str) -> str:
+    return f"/api/v1/layers/boundaries.geojson?level={level}"
+
+
+def legend(layer: Layer, breaks: list[float], lang: str) -> list:
+    """Legend rows: one swatch per class with its range."""
+    rows = [html.Div(t(layer.legend_key, lang), style={"fontWeight": 600})]
+    lower = None
+    for color, upper in zip(layer.colors, breaks):
+        if lower is None:
+            text = f"≤ {number(upper, lang)}"
+        else:
+            text = f"{number(lower, lang)} – {number(upper, lang)}"
+        rows.append(html.Div([html.Span(className="swatch", style={"background": color}), text], className="row"))
+        lower = upper
+    return rows

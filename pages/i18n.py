@@ -1,0 +1,100 @@
+"""UI strings in zh-CN (default) and English; numbers and dates formatted per language."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from data_pipeline.kinds import CATEGORIES
+
+DEFAULT_LANG = "zh"
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # key: (zh, en)
+    "app_title": ("治安态势感知", "Public-security situational awareness"),
+    "nav_workspace": ("派出所工作台", "Station workspace"),
+    "nav_wall": ("指挥大屏", "Wall display"),
+    "nav_plan": ("研判规划", "Planner"),
+    "lang_switch": ("English", "中文"),
+    "period": ("时段", "Period"),
+    "period_24h": ("近24小时", "Last 24 h"),
+    "period_7d": ("近7天", "Last 7 days"),
+    "period_28d": ("近28天", "Last 28 days"),
+    "period_365d": ("近一年", "Last 365 days"),
+    "period_custom": ("自定义", "Custom"),
+    "categories": ("案件类别", "Categories"),
+    "all_categories": ("全部类别", "All categories"),
+    "station": ("辖区", "Jurisdiction"),
+    "all_stations": ("全部辖区", "All jurisdictions"),
+    "hours": ("时间段（时）", "Time of day (h)"),
+    "compare": ("对比", "Compare"),
+    "compare_none": ("不对比", "None"),
+    "compare_previous": ("环比（上一时段）", "Previous period"),
+    "compare_last_year": ("同比（去年同期）", "Same period last year"),
+    "layer_incidents": ("案件热力", "Case heatmap"),
+    "layer_change": ("案件变化", "Change in cases"),
+    "outlines": ("辖区边界", "Boundaries"),
+    "level_station": ("派出所", "Stations"),
+    "level_community": ("社区/村", "Communities"),
+    "level_grid": ("网格", "Grids"),
+    "places": ("重点部位", "Key places"),
+    "legend_incidents": ("案件数（每个六边形）", "Incidents per hexagon"),
+    "legend_change": ("变化（起）", "Change (cases)"),
+    "incidents": ("案件", "Incidents"),
+    "trend": ("趋势（按周）", "Weekly trend"),
+    "by_category": ("类别构成", "By category"),
+    "matrix": ("高发时段（小时 × 星期）", "Peak hours (hour × weekday)"),
+    "hottest": ("热点网格排名", "Hottest cells"),
+    "cell": ("网格编号", "Cell"),
+    "latest": ("最新警情", "Latest incidents"),
+    "time": ("时间", "Time"),
+    "status": ("状态", "Status"),
+    "id": ("编号", "ID"),
+    "click_hex": ("点击地图上的六边形查看详情", "Click a hexagon on the map for details"),
+    "kpi_24h": ("近24小时警情", "Incidents, last 24 h"),
+    "kpi_7d": ("近7天警情", "Incidents, last 7 days"),
+    "kpi_28d": ("近28天警情", "Incidents, last 28 days"),
+    "vs_previous": ("环比", "vs previous"),
+    "vs_last_year": ("同比", "vs last year"),
+    "top_categories": ("主要案件类别（近7天）", "Top categories (7 days)"),
+    "updated": ("数据更新", "Data as of"),
+    "no_data": ("无数据", "No data"),
+    "weekday_names": ("一,二,三,四,五,六,日", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
+    "hour": ("时", "h"),
+    "week": ("周", "Week"),
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANG) -> str:
+    """The string for ``key`` in ``lang`` (zh or en)."""
+    zh, en = STRINGS[key]
+    return en if lang == "en" else zh
+
+
+def category_label(category: str, lang: str = DEFAULT_LANG) -> str:
+    zh, en = CATEGORIES.get(category, (category, category))
+    return en if lang == "en" else zh
+
+
+def weekdays(lang: str = DEFAULT_LANG) -> list[str]:
+    return t("weekday_names", lang).split(",")
+
+
+def number(value: float | int | None, lang: str = DEFAULT_LANG) -> str:
+    """Thousands-separated; Chinese uses 万 above ten thousand, as bureau reports do."""
+    if value is None:
+        return "—"
+    if lang == "zh" and abs(value) >= 10_000:
+        return f"{value / 10_000:.1f}万"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def percent(value: float | None, lang: str = DEFAULT_LANG) -> str:
+    if value is None:
+        return "—"
+    arrow = "▲" if value > 0 else "▼" if value < 0 else "■"
+    return f"{arrow} {abs(value):.1f}%"
+
+
+def timestamp(moment: datetime | None, lang: str = DEFAULT_LANG) -> str:
+    if moment is None:
+        return "—"
+    return moment.strftime("%Y年%m月%d日 %H:%M") if lang == "zh" else moment.strftime("%d %b %Y %H:%M")

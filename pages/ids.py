@@ -1,0 +1,37 @@
+"""Component ids, in one place (pattern-matching ids for per-layer controls)."""
+
+LANG = "lang"                    # dcc.Store: "zh" | "en"
+LANG_SWITCH = "lang-switch"
+URL = "url"
+
+# Map and its layers
+MAP = "map"
+HEX_LAYER = "hex-layer"
+OUTLINE_LAYER = "outline-layer"          # dict id: {"type": OUTLINE_LAYER, "level": ...}
+OUTLINE_TOGGLE = "outline-toggle"
+PLACES_LAYER = "places-layer"
+PLACES_TOGGLE = "places-toggle"
+ROADS_LAYER = "roads-layer"
+LEGEND = "legend"
+
+# Filter bar
+PERIOD = "period"
+CUSTOM_RANGE = "custom-range"
+CATEGORIES = "categories"
+STATION = "station"
+HOURS = "hours"
+COMPARE = "compare"
+
+# Side panel and charts
+PANEL = "panel"
+TREND_CHART = "trend-chart"
+CATEGORY_CHART = "category-chart"
+MATRIX_CHART = "matrix-chart"
+HOTTEST_TABLE = "hottest-table"
+
+# Wall display
+WALL_TICK = "wall-tick"
+WALL_KPIS = "wall-kpis"
+WALL_MAP_LAYER = "wall-map-layer"
+WALL_MATRIX = "wall-matrix"
+WALL_UPDATED = "wall-updated"

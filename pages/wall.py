@@ -1,0 +1,85 @@
+"""`/wall` — the command-centre wall display: dark, no clicks, readable from 5 m, refreshes itself."""
+from __future__ import annotations
+
+import os
+
+import dash
+import dash_leaflet as dl
+from dash import Input, Output, State, callback, dcc, html
+
+from layers.charts import matrix_figure
+from layers.heatmap import INCIDENTS
+from layers.kpis import kpis, top_categories
+from layers.timeframe import as_of
+from layers.views import Controls, heat_view
+from pages import ids
+from pages.components import base_map, legend, reader
+from pages.i18n import DEFAULT_LANG, category_label, number, percent, t, timestamp, weekdays
+
+dash.register_page(__name__, path="/wall", title="治安态势感知 · 指挥大屏")
+
+# Refresh interval: GIS_WALL_REFRESH_S overrides the default minute.
+REFRESH_S = int(os.environ.get("GIS_WALL_REFRESH_S", "60"))
+# The map cycles through these periods, one per refresh, so the wall shows "now" and "lately" unattended.
+CYCLE = (("24h", "period_24h"), ("7d", "period_7d"), ("28d", "period_28d"))
+
+
+def layout(lang: str = DEFAULT_LANG, refresh: str | None = None, **_query) -> html.Div:
+    lang = "en" if lang == "en" else "zh"
+    interval_s = int(refresh) if refresh and refresh.isdigit() else REFRESH_S
+    hex_layer = dl.GeoJSON(id=ids.WALL_MAP_LAYER, format="geobuf", style={"variable": "gis.heatStyle"}, hideout={})
+    return html.Div([
+        dcc.Store(id=ids.LANG, data=lang),
+        dcc.Interval(id=ids.WALL_TICK, interval=interval_s * 1000),
+        html.Div([html.H1(t("app_title", lang)), html.Span(id=ids.WALL_UPDATED, className="updated")],
+                 className="title"),
+        html.Div([base_map("wall-map", hex_layer, lang, dark=True, places=False, zoom_control=False),
+                  html.Div(id="wall-layer-name", className="layer-name"),
+                  html.Div(id="wall-legend", className="legend")], className="mapcell"),
+        html.Div([
+            html.Div(id=ids.WALL_KPIS, className="kpis"),
+            html.Div([html.H2(t("top_categories", lang)), html.Div(id="wall-topcats", className="topcats")],
+                     className="box"),
+            html.Div([html.H2(t("matrix", lang)),
+                      dcc.Graph(id=ids.WALL_MATRIX, config={"displayModeBar": False, "staticPlot": True})],
+                     className="box", style={"flex": "1"}),
+        ], className="side"),
+    ], className="wall")
+
+
+@callback(Output(ids.WALL_KPIS, "children"), Output("wall-topcats", "children"), Output(ids.WALL_MATRIX, "figure"),
+          Output(ids.WALL_UPDATED, "children"), Input(ids.WALL_TICK, "n_intervals"), State(ids.LANG, "data"))
+def refresh_figures(_tick, lang):
+    con = reader().cursor()
+    now = as_of(con)
+    tiles = [kpi_tile(k, lang) for k in kpis(con, now)]
+    cats = [html.Div([category_label(c, lang), html.Span(number(n, lang), className="n")])
+            for c, n in top_categories(con, now)]
+    flt = Controls(period="28d").to_filter(con)
+    matrix = matrix_figure(con, flt, {"weekdays": weekdays(lang), "height": 300, "font": 16}, dark=True)
+    return tiles, cats, matrix, f"{t('updated', lang)} {timestamp(now, lang)}"
+
+
+def kpi_tile(kpi, lang: str) -> html.Div:
+    return html.Div([
+        html.Div(t(f"kpi_{kpi.period}", lang), className="label"),
+        html.Div(number(kpi.incidents, lang), className="value"),
+        html.Div(f"{t('vs_previous', lang)} {percent(kpi.vs_previous_pct, lang)}",
+                 className=_delta(kpi.vs_previous_pct)),
+        html.Div(f"{t('vs_last_year', lang)} {percent(kpi.vs_last_year_pct, lang)}",
+                 className=_delta(kpi.vs_last_year_pct)),
+    ], className="kpi")
+
+
+def _delta(value: float | None) -> str:
+    return "delta " + ("flat" if not value else "up" if value > 0 else "down")
+
+
+@callback(Output(ids.WALL_MAP_LAYER, "url"), Output(ids.WALL_MAP_LAYER, "hideout"), Output("wall-legend", "children"),
+          Output("wall-layer-name", "children"), Input(ids.WALL_TICK, "n_intervals"), Input("wall-map", "zoom"),
+          State(ids.LANG, "data"))
+def cycle_map(tick, zoom, lang):
+    period, key = CYCLE[(tick or 0) % len(CYCLE)]
+    view = heat_view(reader().cursor(), Controls(period=period), None, zoom, t("incidents", lang))
+    hideout = view.hideout | {"edge": "#0b1220", "opacity": 0.8}
+    return view.url, hideout, legend(INCIDENTS, view.breaks, lang), f"{t('layer_incidents', lang)} · {t(key, lang)}"

@@ -1,0 +1,151 @@
+"""`/` — the station workspace: filter bar, the case heatmap on the offline map, charts and hex details."""
+from __future__ import annotations
+
+import dash
+import dash_leaflet as dl
+from dash import ALL, Input, Output, State, callback, dcc, html
+
+from data_pipeline.h3cells import str_to_cell
+from data_pipeline.kinds import CATEGORIES
+from layers.basemap import OUTLINE_LEVELS
+from layers.charts import category_figure, matrix_figure, trend_figure
+from layers.views import Controls, cell_details, heat_view, resolution_for_zoom, station_options
+from pages import ids
+from pages.components import base_map, legend, outline_url, reader, topbar
+from pages.i18n import DEFAULT_LANG, category_label, number, t, timestamp, weekdays
+
+dash.register_page(__name__, path="/", title="治安态势感知 · 派出所工作台")
+
+PERIOD_CHOICES = ("24h", "7d", "28d", "365d", "custom")
+
+
+def layout(lang: str = DEFAULT_LANG, **_query) -> html.Div:
+    lang = "en" if lang == "en" else "zh"
+    hex_layer = dl.GeoJSON(id=ids.HEX_LAYER, format="geobuf", style={"variable": "gis.heatStyle"},
+                           onEachFeature={"variable": "gis.bindCount"}, hideout={})
+    return html.Div([
+        dcc.Store(id=ids.LANG, data=lang),
+        topbar(lang, "/"),
+        html.Div([
+            filter_bar(lang),
+            html.Div([base_map(ids.MAP, hex_layer, lang),
+                      html.Div(id=ids.LEGEND, className="legend"),
+                      layer_toggles(lang)], className="mapbox"),
+            side_panel(lang),
+        ], className="workspace"),
+    ])
+
+
+def filter_bar(lang: str) -> html.Div:
+    stations = station_options(reader().cursor())
+    return html.Div([
+        _field(t("period", lang), dcc.RadioItems(
+            id=ids.PERIOD, value="28d", inline=True, inputStyle={"marginRight": "3px", "marginLeft": "8px"},
+            options=[{"label": t(f"period_{p}", lang), "value": p} for p in PERIOD_CHOICES])),
+        dcc.DatePickerRange(id=ids.CUSTOM_RANGE, display_format="YYYY-MM-DD", style={"fontSize": "12px"}),
+        _field(t("categories", lang), dcc.Dropdown(
+            id=ids.CATEGORIES, multi=True, placeholder=t("all_categories", lang), style={"minWidth": "220px"},
+            options=[{"label": category_label(c, lang), "value": c} for c in CATEGORIES])),
+        _field(t("station", lang), dcc.Dropdown(
+            id=ids.STATION, placeholder=t("all_stations", lang), style={"minWidth": "170px"},
+            options=[{"label": name, "value": sid} for sid, name in stations])),
+        _field(t("hours", lang), html.Div(dcc.RangeSlider(
+            id=ids.HOURS, min=0, max=24, step=1, value=[0, 24], marks={h: str(h) for h in range(0, 25, 6)},
+            allowCross=False), style={"width": "200px"})),
+        _field(t("compare", lang), dcc.RadioItems(
+            id=ids.COMPARE, value="none", inline=True, inputStyle={"marginRight": "3px", "marginLeft": "8px"},
+            options=[{"label": t(f"compare_{c}", lang), "value": c} for c in ("none", "previous", "last_year")])),
+    ], className="filterbar")
+
+
+def _field(caption: str, control) -> html.Div:
+    return html.Div([html.Label(caption, className="caption"), control], className="field")
+
+
+def layer_toggles(lang: str) -> html.Div:
+    return html.Div([
+        html.Div(t("outlines", lang), style={"fontWeight": 600}),
+        dcc.Checklist(id=ids.OUTLINE_TOGGLE, value=["station"],
+                      options=[{"label": t(f"level_{lv}", lang), "value": lv} for lv in OUTLINE_LEVELS]),
+        dcc.Checklist(id=ids.PLACES_TOGGLE, value=["places"], options=[{"label": t("places", lang),
+                                                                          "value": "places"}]),
+    ], className="layer-toggles")
+
+
+def side_panel(lang: str) -> html.Div:
+    return html.Div([
+        html.Div(id=ids.PANEL, children=html.P(t("click_hex", lang), className="muted")),
+        html.H3(t("trend", lang)), dcc.Graph(id=ids.TREND_CHART, config={"displayModeBar": False}),
+        html.H3(t("by_category", lang)), dcc.Graph(id=ids.CATEGORY_CHART, config={"displayModeBar": False}),
+        html.H3(t("matrix", lang)), dcc.Graph(id=ids.MATRIX_CHART, config={"displayModeBar": False}),
+    ], className="sidepanel")
+
+
+def controls_from(period, custom_start, custom_end, categories, station, hours, compare) -> Controls:
+    custom = (custom_start, custom_end) if period == "custom" and custom_start and custom_end else None
+    return Controls(period if period != "custom" or custom else "28d", tuple(categories or ()), station,
+                    tuple(hours or (0, 24)), None if compare == "none" else compare, _dates(custom))
+
+
+def _dates(custom):
+    from datetime import datetime
+
+    return None if custom is None else tuple(datetime.fromisoformat(d[:10]) for d in custom)
+
+
+FILTER_INPUTS = [Input(ids.PERIOD, "value"), Input(ids.CUSTOM_RANGE, "start_date"),
+                 Input(ids.CUSTOM_RANGE, "end_date"), Input(ids.CATEGORIES, "value"), Input(ids.STATION, "value"),
+                 Input(ids.HOURS, "value"), Input(ids.COMPARE, "value")]
+
+
+@callback(Output(ids.HEX_LAYER, "url"), Output(ids.HEX_LAYER, "hideout"), Output(ids.LEGEND, "children"),
+          *FILTER_INPUTS, Input(ids.MAP, "bounds"), Input(ids.MAP, "zoom"), State(ids.LANG, "data"))
+def update_heatmap(period, start, end, categories, station, hours, compare, bounds, zoom, lang):
+    controls = controls_from(period, start, end, categories, station, hours, compare)
+    view = heat_view(reader().cursor(), controls, bounds, zoom, t("incidents", lang))
+    return view.url, view.hideout, legend(view.layer, view.breaks, lang)
+
+
+@callback(Output(ids.TREND_CHART, "figure"), Output(ids.CATEGORY_CHART, "figure"),
+          Output(ids.MATRIX_CHART, "figure"), *FILTER_INPUTS, State(ids.LANG, "data"))
+def update_charts(period, start, end, categories, station, hours, compare, lang):
+    con = reader().cursor()
+    flt = controls_from(period, start, end, categories, station, hours, compare).to_filter(con)
+    labels = chart_labels(lang)
+    return trend_figure(con, flt, labels), category_figure(con, flt, labels), matrix_figure(con, flt, labels)
+
+
+def chart_labels(lang: str) -> dict:
+    return {"incidents": t("incidents", lang), "category": lambda c: category_label(c, lang),
+            "weekdays": weekdays(lang)}
+
+
+@callback(Output(ids.PANEL, "children"), Input(ids.HEX_LAYER, "clickData"), *FILTER_INPUTS,
+          State(ids.MAP, "zoom"), State(ids.LANG, "data"), prevent_initial_call=True)
+def show_cell(feature, period, start, end, categories, station, hours, compare, zoom, lang):
+    if not feature:
+        return dash.no_update
+    controls = controls_from(period, start, end, categories, station, hours, compare)
+    cell = feature["properties"]["cell"]
+    details = cell_details(reader().cursor(), controls, str_to_cell(cell), resolution_for_zoom(zoom))
+    return cell_panel(cell, details, lang)
+
+
+def cell_panel(cell: str, details: dict, lang: str) -> list:
+    rows = [html.Tr([html.Td(category_label(c, lang)), html.Td(number(n, lang))]) for c, n in details["categories"]]
+    latest = [html.Tr([html.Td(i), html.Td(timestamp(ts, lang)), html.Td(category_label(c, lang)), html.Td(s or "")])
+              for i, ts, c, s in details["latest"]]
+    head = html.Tr([html.Th(t(k, lang)) for k in ("id", "time", "categories", "status")])
+    return [html.H3(f"{t('cell', lang)} {cell}"), html.Table(rows, className="simple"),
+            html.H3(t("latest", lang)), html.Table([head, *latest], className="simple")]
+
+
+@callback(Output({"type": ids.OUTLINE_LAYER, "map": ids.MAP, "level": ALL}, "url"),
+          Input(ids.OUTLINE_TOGGLE, "value"))
+def toggle_outlines(levels):
+    return [outline_url(level) if level in (levels or []) else None for level in OUTLINE_LEVELS]
+
+
+@callback(Output({"type": ids.PLACES_LAYER, "map": ids.MAP}, "url"), Input(ids.PLACES_TOGGLE, "value"))
+def toggle_places(value):
+    return "/api/v1/layers/places.geojson" if value else None
