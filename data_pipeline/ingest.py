@@ -20,6 +20,7 @@ import queries
 from data_pipeline import store
 from data_pipeline.crs import is_projected, normalise_crs
 from data_pipeline.dedupe import keep_fresh
+from data_pipeline.h3cells import MAP_RESOLUTIONS
 from data_pipeline.index import IndexContext
 from data_pipeline.kinds import KINDS, Kind
 from data_pipeline.load import INDEX_BATCH_ROWS, load_points, load_shapes
@@ -206,19 +207,32 @@ def aggregate_run(con, run_id: int) -> None:
     if before == 0:
         rebuild_incident_cells(con)
         return
-    queries.run(con, "aggregate_incidents", run_id=run_id)
+    for res in MAP_RESOLUTIONS:
+        queries.run(con, "aggregate_incidents", res=res, run_id=run_id)
     after = con.execute("SELECT count(*) FROM incident_cells").fetchone()[0]
     unsorted = int(store.get_meta(con, "incident_cells_unsorted") or 0) + (after - before)
     if unsorted > COMPACT_UNSORTED_SHARE * after:
-        queries.run(con, "compact_incident_cells")
+        _compact_incident_cells(con)
         unsorted = 0
     store.set_meta(con, "incident_cells_unsorted", str(unsorted))
 
 
 def rebuild_incident_cells(con) -> None:
     """incident_cells recomputed from every located incident (first load, or stations changed), sorted."""
-    queries.run(con, "rebuild_incident_cells")
+    first, *rest = MAP_RESOLUTIONS
+    queries.run(con, "rebuild_incident_cells", res=first)
+    for res in rest:
+        queries.run(con, "aggregate_incidents", res=res, run_id=None)
     store.set_meta(con, "incident_cells_unsorted", "0")
+
+
+def _compact_incident_cells(con) -> None:
+    """Merge appended rows and restore the sort order, one resolution at a time."""
+    con.execute("CREATE OR REPLACE TABLE incident_cells_compact AS FROM incident_cells LIMIT 0")
+    for res in MAP_RESOLUTIONS:
+        queries.run(con, "compact_incident_cells", res=res)
+    con.execute("DROP TABLE incident_cells")
+    con.execute("ALTER TABLE incident_cells_compact RENAME TO incident_cells")
 
 
 def reassign_jurisdictions(con) -> None:

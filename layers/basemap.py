@@ -46,10 +46,11 @@ def roads_geojson(con) -> dict:
 
 def places_geojson(con) -> dict:
     rows = queries.run(con, "places_all").fetchall()
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                 "properties": {"id": pid, "name": name, "kind": kind, "icon": PLACE_ICONS.get(kind, PLACE_ICONS["other"])[0],
-                                "color": PLACE_ICONS.get(kind, PLACE_ICONS["other"])[1]}}
-                for pid, name, kind, lat, lon in rows]
+    features = []
+    for pid, name, kind, lat, lon in rows:
+        icon, color = PLACE_ICONS.get(kind, PLACE_ICONS["other"])
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                         "properties": {"id": pid, "name": name, "kind": kind, "icon": icon, "color": color}})
     return {"type": "FeatureCollection", "features": features}
 
 

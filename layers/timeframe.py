@@ -27,3 +27,12 @@ def view_filter(con, period: str, categories=None, stations=None, hours=None, cu
     hour_list = None if not hours or list(hours) == [0, 24] else list(range(int(hours[0]), int(hours[1])))
     return IncidentFilter(start, end, list(categories) or None if categories else None,
                           list(stations) if stations else None, hour_list)
+
+
+def data_time(con, now: datetime | None = None) -> datetime | None:
+    """The time the wall shows as "data as of": now for a live store, the newest incident otherwise."""
+    now = now or datetime.now()
+    latest = queries.run(con, "latest_incident").fetchone()[0]
+    if latest is None:
+        return None
+    return now if latest >= now - LIVE_LAG else latest

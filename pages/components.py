@@ -49,7 +49,11 @@ def base_map(map_id: str, hex_layer: dl.GeoJSON, lang: str, dark: bool = False, 
     if places:
         children.append(dl.GeoJSON(url="/api/v1/layers/places.geojson", id={"type": ids.PLACES_LAYER, "map": map_id},
                                    pointToLayer={"variable": "gis.placeMarker"}))
-    kwargs = {"bounds": [[extent[0], extent[1]], [extent[2], extent[3]]]} if extent else \
+    # dash-leaflet 1.1.3's trackViewport compares against the `center` prop and throws when it is unset,
+    # so bounds alone would never report zoom/bounds back: give the extent's centre too (no zoom, so the
+    # map still fits the bounds to the screen, 1080p or 4K).
+    kwargs = {"bounds": [[extent[0], extent[1]], [extent[2], extent[3]]],
+              "center": ((extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2)} if extent else \
         {"center": FALLBACK_CENTER, "zoom": 11}
     return dl.Map(children, id=map_id, trackViewport=True, zoomControl=zoom_control, attributionControl=False,
                   preferCanvas=True, style={"height": "100%", "width": "100%"}, **kwargs)

@@ -20,6 +20,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "period_28d": ("近28天", "Last 28 days"),
     "period_365d": ("近一年", "Last 365 days"),
     "period_custom": ("自定义", "Custom"),
+    "date_from": ("开始日期", "From"),
+    "date_to": ("结束日期", "To"),
     "categories": ("案件类别", "Categories"),
     "all_categories": ("全部类别", "All categories"),
     "station": ("辖区", "Jurisdiction"),

@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, dcc, html
 from layers.charts import matrix_figure
 from layers.heatmap import INCIDENTS
 from layers.kpis import kpis, top_categories
-from layers.timeframe import as_of
+from layers.timeframe import as_of, data_time
 from layers.views import Controls, heat_view
 from pages import ids
 from pages.components import base_map, legend, reader
@@ -57,7 +57,7 @@ def refresh_figures(_tick, lang):
             for c, n in top_categories(con, now)]
     flt = Controls(period="28d").to_filter(con)
     matrix = matrix_figure(con, flt, {"weekdays": weekdays(lang), "height": 300, "font": 16}, dark=True)
-    return tiles, cats, matrix, f"{t('updated', lang)} {timestamp(now, lang)}"
+    return tiles, cats, matrix, f"{t('updated', lang)} {timestamp(data_time(con), lang)}"
 
 
 def kpi_tile(kpi, lang: str) -> html.Div:

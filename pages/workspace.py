@@ -42,7 +42,9 @@ def filter_bar(lang: str) -> html.Div:
         _field(t("period", lang), dcc.RadioItems(
             id=ids.PERIOD, value="28d", inline=True, inputStyle={"marginRight": "3px", "marginLeft": "8px"},
             options=[{"label": t(f"period_{p}", lang), "value": p} for p in PERIOD_CHOICES])),
-        dcc.DatePickerRange(id=ids.CUSTOM_RANGE, display_format="YYYY-MM-DD", style={"fontSize": "12px"}),
+        dcc.DatePickerRange(id=ids.CUSTOM_RANGE, display_format="YYYY-MM-DD", style={"fontSize": "12px"},
+                            start_date_placeholder_text=t("date_from", lang),
+                            end_date_placeholder_text=t("date_to", lang)),
         _field(t("categories", lang), dcc.Dropdown(
             id=ids.CATEGORIES, multi=True, placeholder=t("all_categories", lang), style={"minWidth": "220px"},
             options=[{"label": category_label(c, lang), "value": c} for c in CATEGORIES])),

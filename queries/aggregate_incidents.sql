@@ -1,2 +1,4 @@
--- Located incidents of one ingest run → additive incident_cells rows at res 7-10 (appended, unsorted).
-INSERT INTO incident_cells SELECT * FROM incident_cell_counts($run_id);
+-- Located incidents of one ingest run (all when $run_id is NULL) at resolution $res → appended incident_cells rows.
+INSERT INTO incident_cells
+SELECT * FROM incident_cell_counts($res, $run_id)
+ORDER BY station_id, hour;

@@ -1,6 +1,7 @@
--- incident_cells merged to one row per key and sorted, so a station's time window is a few contiguous row groups.
-CREATE OR REPLACE TABLE incident_cells AS
-SELECT res::TINYINT AS res, station_id, hour, category, cell, sum(incidents)::INTEGER AS incidents
+-- Rows of incident_cells at resolution $res merged to one per key and sorted, into incident_cells_compact.
+INSERT INTO incident_cells_compact
+SELECT res, station_id, hour, category, cell, sum(incidents)::INTEGER AS incidents
 FROM incident_cells
+WHERE res = $res
 GROUP BY ALL
-ORDER BY res, station_id, hour;
+ORDER BY station_id, hour;

@@ -1,4 +1,4 @@
--- incident_cells computed afresh from every located incident, sorted so a station's time window is a few row groups.
+-- incident_cells started afresh with resolution $res of all located incidents (the others are appended after).
 CREATE OR REPLACE TABLE incident_cells AS
-SELECT * FROM incident_cell_counts(NULL)
-ORDER BY res, station_id, hour;
+SELECT * FROM incident_cell_counts($res, NULL)
+ORDER BY station_id, hour;

@@ -156,16 +156,13 @@ CREATE OR REPLACE MACRO h3_parent(cell, r) AS
     (cell & ~(15::BIGINT << 52)) | (r::BIGINT << 52) | ((1::BIGINT << ((15 - r) * 3)) - 1);
 
 
--- Incidents per (resolution, station, hour, category, cell) at res 7-10, from each point's stored cells;
--- one ingest run's incidents, or all of them when run is NULL.
-CREATE OR REPLACE MACRO incident_cell_counts(run) AS TABLE
-    WITH rows AS (
-        SELECT station_id, date_trunc('hour', occurred_at) AS hour, category, h3_r7, h3_r8, h3_r9, h3_r10
-        FROM incidents
-        WHERE located AND (run IS NULL OR run_id = run)
-    )
-    SELECT 7::TINYINT AS res, station_id, hour, category, h3_r7 AS cell, count(*)::INTEGER AS incidents
-    FROM rows GROUP BY ALL
-    UNION ALL SELECT 8, station_id, hour, category, h3_r8, count(*) FROM rows GROUP BY ALL
-    UNION ALL SELECT 9, station_id, hour, category, h3_r9, count(*) FROM rows GROUP BY ALL
-    UNION ALL SELECT 10, station_id, hour, category, h3_r10, count(*) FROM rows GROUP BY ALL;
+-- Incidents per (station, hour, category, cell) at one map resolution r (7-10), from each point's stored
+-- cell; one ingest run's incidents, or all of them when run is NULL. One resolution at a time keeps a
+-- ten-million-row aggregation within the writer's memory budget.
+CREATE OR REPLACE MACRO incident_cell_counts(r, run) AS TABLE
+    SELECT r::TINYINT AS res, station_id, date_trunc('hour', occurred_at) AS hour, category,
+           CASE r WHEN 7 THEN h3_r7 WHEN 8 THEN h3_r8 WHEN 9 THEN h3_r9 ELSE h3_r10 END AS cell,
+           count(*)::INTEGER AS incidents
+    FROM incidents
+    WHERE located AND (run IS NULL OR run_id = run)
+    GROUP BY ALL;
