@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
-from h3ronpy.vector import coordinates_to_cells
+from h3ronpy.vector import cells_to_wkb_polygons, coordinates_to_cells
 
 FINEST_RES = 15
 # The resolutions the incident_cells aggregates hold (spelled out in queries/aggregate_incidents.sql).
@@ -63,3 +63,13 @@ def str_to_cell(text: str) -> int:
     """Signed int64 of an H3 hex string."""
     value = int(text, 16)
     return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def cell_polygons(cells: np.ndarray) -> np.ndarray:
+    """Shapely hexagons (x = lng, y = lat) of int64 cells, vectorised."""
+    import shapely
+
+    if len(cells) == 0:
+        return np.empty(0, dtype=object)
+    wkb = pa.array(cells_to_wkb_polygons(pa.array(np.asarray(cells, dtype=np.int64).view(np.uint64))))
+    return shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))

@@ -9,9 +9,9 @@ import geobuf
 import numpy as np
 import pyarrow as pa
 import shapely
-from h3ronpy.vector import cells_to_coordinates, cells_to_wkb_polygons
+from h3ronpy.vector import cells_to_coordinates
 
-from data_pipeline.h3cells import cell_to_str
+from data_pipeline.h3cells import cell_polygons, cell_to_str
 
 # 6 decimals ≈ 0.1 m: exact enough for a hexagon edge, compact in geobuf's integer encoding.
 COORDINATE_PRECISION = 6
@@ -39,8 +39,7 @@ def hexagon_rings(cells: np.ndarray) -> list[list[list[float]]]:
     """Closed exterior ring of each cell as [[lng, lat], …] (GeoJSON order)."""
     if len(cells) == 0:
         return []
-    wkb = pa.array(cells_to_wkb_polygons(pa.array(np.asarray(cells, dtype=np.int64).view(np.uint64))))
-    polygons = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
+    polygons = cell_polygons(cells)
     coords, index = shapely.get_coordinates(shapely.get_exterior_ring(polygons), return_index=True)
     coords = np.round(coords, COORDINATE_PRECISION)
     bounds = np.searchsorted(index, np.arange(len(cells) + 1))
