@@ -14,7 +14,7 @@ run: $(DEPS) $(DB)
 
 test: $(DEVDEPS)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n 2 --durations=15
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15
 
 lint: $(DEVDEPS)
 	$(BIN)/ruff check .

@@ -19,11 +19,14 @@ window.gis = Object.assign({}, window.gis, {
         const colour = h.colors[Math.min(window.gis.classOf(v, h.breaks), h.colors.length - 1)];
         return {fillColor: colour, fillOpacity: 0.78, weight: 0.4, color: h.edge || "#ffffff"};
     },
+    /* Roads and outlines are not interactive: on the shared canvas they would take the clicks meant for the
+       hexagon under them. (dash-leaflet 1.1.3 does not pass GeoJSON's `interactive` prop on to the features;
+       a style's options are merged into each feature's, so the style says it.) */
     outlineStyle: function (feature, context) {
-        return context.hideout.style;
+        return Object.assign({interactive: false}, context.hideout.style);
     },
     roadStyle: function (feature, context) {
-        return {color: context.hideout.color, weight: feature.properties.weight, opacity: 0.85};
+        return {color: context.hideout.color, weight: feature.properties.weight, opacity: 0.85, interactive: false};
     },
     placeMarker: function (feature, latlng) {
         const p = feature.properties;

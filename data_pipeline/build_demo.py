@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from data_pipeline import store
 from data_pipeline.ingest import ingest_frames
@@ -14,10 +15,17 @@ DEMO_KINDS = ("boundaries", "roads", "places", "cameras", "checkpoints", "patrol
 
 
 def build_demo(db: Path, seed: int = 7, scale: float = 1.0, anchor: date | None = None, progress=None) -> None:
-    """Build the demo store at ``db`` from scratch (replacing any store there) atomically."""
+    """Build the demo store at ``db`` from scratch (replacing any store there) atomically.
+
+    With an explicit ``anchor`` the scenario runs to the end of that day and is deterministic for
+    (seed, scale, anchor). Without one it is anchored today (bureau time) and cut at the moment of the
+    build, so that a live-looking store has no incident in the future.
+    """
     from data_pipeline.demo import generate_scenario
 
-    anchor = anchor or date.today()
+    now = datetime.now(ZoneInfo(store.DEFAULT_TIMEZONE)).replace(tzinfo=None)
+    cutoff = None if anchor else now
+    anchor = anchor or now.date()
     scenario = generate_scenario(seed=seed, scale=scale, anchor=anchor)
     fingerprint = hashlib.sha256(f"demo:{seed}:{scale}:{anchor}".encode()).hexdigest()
     task = progress.add_task("build demo", total=len(DEMO_KINDS)) if progress else None
@@ -26,12 +34,14 @@ def build_demo(db: Path, seed: int = 7, scale: float = 1.0, anchor: date | None 
         for name in DEMO_KINDS:
             if progress:
                 progress.update(task, description=f"build demo: {name}")
-            ingest_frames(con, kind(name), _frames(scenario, name), f"demo:{name}", fingerprint)
+            ingest_frames(con, kind(name), _frames(scenario, name, cutoff), f"demo:{name}", fingerprint)
             if progress:
                 progress.advance(task)
 
 
-def _frames(scenario, name: str):
-    if name == "incidents":
-        return scenario.iter_incidents()
-    return [getattr(scenario, name)]
+def _frames(scenario, name: str, cutoff: datetime | None):
+    frames = scenario.iter_incidents() if name == "incidents" else [getattr(scenario, name)]
+    column = {"incidents": "occurred_at", "patrols": "ts"}.get(name)
+    if cutoff is None or column is None:
+        return frames
+    return (frame[frame[column] <= cutoff] for frame in frames)

@@ -9,8 +9,13 @@ from queries.incidents import IncidentFilter
 CHART_MARGIN = {"l": 40, "r": 10, "t": 10, "b": 30}
 
 
+# Up to a month the trend is daily, beyond it weekly.
+DAILY_TREND_MAX_DAYS = 31
+
+
 def trend_figure(con, flt: IncidentFilter, labels: dict) -> go.Figure:
-    rows = queries.run(con, "trend_weekly", **flt.params()).fetchall()
+    bucket = "day" if (flt.to_ts - flt.from_ts).days <= DAILY_TREND_MAX_DAYS else "week"
+    rows = queries.run(con, "trend", bucket=bucket, **flt.params()).fetchall()
     fig = go.Figure(go.Scatter(x=[r[0] for r in rows], y=[r[1] for r in rows], mode="lines+markers",
                                line={"color": "#1f4e79"}, name=labels["incidents"]))
     return _compact(fig, labels)

@@ -56,10 +56,13 @@ class HeatView:
     cells: int
 
 
-def heat_view(con, controls: Controls, bounds, zoom, label: str) -> HeatView:
-    """The hex layer for the controls and viewport: its geobuf URL and its browser-side style."""
+def heat_view(con, controls: Controls, bounds, zoom, label: str, res: int | None = None) -> HeatView:
+    """The hex layer for the controls and viewport: its geobuf URL and its browser-side style.
+
+    ``res`` fixes the resolution (the wall's overview) instead of following the zoom.
+    """
     flt = controls.to_filter(con)
-    req = HeatRequest(resolution_for_zoom(zoom), flt, viewport_bbox(bounds), controls.compare)
+    req = HeatRequest(res or resolution_for_zoom(zoom), flt, viewport_bbox(bounds), controls.compare)
     values = heat_values(con, req)
     layer = heat_layer(req)
     breaks = heat_breaks(values, layer)

@@ -13,6 +13,10 @@ from pages.i18n import number, t
 NAV = (("/", "nav_workspace"), ("/wall", "nav_wall"), ("/plan", "nav_plan"))
 # Emeishan's centre: where the map opens when the store has no jurisdictions yet.
 FALLBACK_CENTER = (29.60, 103.48)
+# Leaflet's default maxZoom: the deepest a link may open the map.
+MAX_ZOOM = 18
+# Half-size of the box a link's view starts on before it zooms to its own zoom (any small box will do).
+VIEW_START_DEG = 0.001
 
 
 def reader():
@@ -29,8 +33,12 @@ def topbar(lang: str, active: str) -> html.Div:
 
 
 def base_map(map_id: str, hex_layer: dl.GeoJSON, lang: str, dark: bool = False, outlines=("station",),
-             places: bool = True, zoom_control: bool = True) -> dl.Map:
-    """The offline map: our own outlines, roads and key places under the hex layer."""
+             places: bool = True, zoom_control: bool = True, view: tuple[float, float, float] | None = None,
+             zoom_snap: float = 1) -> dl.Map:
+    """The offline map: our own outlines, roads and key places under the hex layer.
+
+    It opens on ``view`` (lat, lon, zoom) when given, else fitted to the store's extent.
+    """
     extent = store_extent(reader().cursor())
     children = []
     tile_url = current_app.config.get("TILE_URL")
@@ -55,8 +63,24 @@ def base_map(map_id: str, hex_layer: dl.GeoJSON, lang: str, dark: bool = False, 
     kwargs = {"bounds": [[extent[0], extent[1]], [extent[2], extent[3]]],
               "center": ((extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2)} if extent else \
         {"center": FALLBACK_CENTER, "zoom": 11}
+    if view:
+        # A link's view. dash-leaflet reports the viewport (so the first hex request covers just the screen)
+        # only when the map's zoom differs from its `zoom` prop: start on a small box round the centre, then
+        # set the zoom through `viewport`.
+        lat, lon, zoom = view
+        box = [[lat - VIEW_START_DEG, lon - VIEW_START_DEG], [lat + VIEW_START_DEG, lon + VIEW_START_DEG]]
+        kwargs = {"bounds": box, "center": (lat, lon), "viewport": {"center": (lat, lon), "zoom": zoom}}
     return dl.Map(children, id=map_id, trackViewport=True, zoomControl=zoom_control, attributionControl=False,
-                  preferCanvas=True, style={"height": "100%", "width": "100%"}, **kwargs)
+                  preferCanvas=True, zoomSnap=zoom_snap, style={"height": "100%", "width": "100%"}, **kwargs)
+
+
+def map_view(lat, lon, zoom) -> tuple[float, float, float] | None:
+    """A link's ``?lat=&lon=&zoom=`` → the map's opening view; None when absent or not a place on Earth."""
+    try:
+        view = float(lat), float(lon), float(zoom)
+    except (TypeError, ValueError):
+        return None
+    return view if abs(view[0]) <= 90 and abs(view[1]) <= 180 and 0 <= view[2] <= MAX_ZOOM else None
 
 
 def outline_url(level: str) -> str:

@@ -41,7 +41,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "legend_incidents": ("案件数（每个六边形）", "Incidents per hexagon"),
     "legend_change": ("变化（起）", "Change (cases)"),
     "incidents": ("案件", "Incidents"),
-    "trend": ("趋势（按周）", "Weekly trend"),
+    "trend": ("趋势", "Trend"),
     "by_category": ("类别构成", "By category"),
     "matrix": ("高发时段（小时 × 星期）", "Peak hours (hour × weekday)"),
     "hottest": ("热点网格排名", "Hottest cells"),

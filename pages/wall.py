@@ -22,6 +22,11 @@ dash.register_page(__name__, path="/wall", title="治安态势感知 · 指挥�
 REFRESH_S = int(os.environ.get("GIS_WALL_REFRESH_S", "60"))
 # The map cycles through these periods, one per refresh, so the wall shows "now" and "lately" unattended.
 CYCLE = (("24h", "period_24h"), ("7d", "period_7d"), ("28d", "period_28d"))
+# Chart text scales with the screen like the CSS (vh units): 1.8 % of its height, 18 px at least.
+CHART_FONT_SHARE = 0.018
+MIN_CHART_FONT_PX = 18
+# The wall shows the whole county at one resolution (~0.7 km² hexes), whatever the screen's pixel size.
+WALL_RES = 8
 
 
 def layout(lang: str = DEFAULT_LANG, refresh: str | None = None, **_query) -> html.Div:
@@ -33,7 +38,9 @@ def layout(lang: str = DEFAULT_LANG, refresh: str | None = None, **_query) -> ht
         dcc.Interval(id=ids.WALL_TICK, interval=interval_s * 1000),
         html.Div([html.H1(t("app_title", lang)), html.Span(id=ids.WALL_UPDATED, className="updated")],
                  className="title"),
-        html.Div([base_map("wall-map", hex_layer, lang, dark=True, places=False, zoom_control=False),
+        dcc.Store(id="wall-screen"),
+        html.Div([base_map("wall-map", hex_layer, lang, dark=True, places=False, zoom_control=False,
+                           zoom_snap=0.25),
                   html.Div(id="wall-layer-name", className="layer-name"),
                   html.Div(id="wall-legend", className="legend")], className="mapcell"),
         html.Div([
@@ -41,22 +48,25 @@ def layout(lang: str = DEFAULT_LANG, refresh: str | None = None, **_query) -> ht
             html.Div([html.H2(t("top_categories", lang)), html.Div(id="wall-topcats", className="topcats")],
                      className="box"),
             html.Div([html.H2(t("matrix", lang)),
-                      dcc.Graph(id=ids.WALL_MATRIX, config={"displayModeBar": False, "staticPlot": True})],
+                      dcc.Graph(id=ids.WALL_MATRIX, responsive=True, style={"height": "calc(100% - 4vh)"},
+                                config={"displayModeBar": False, "staticPlot": True})],
                      className="box", style={"flex": "1"}),
         ], className="side"),
     ], className="wall")
 
 
 @callback(Output(ids.WALL_KPIS, "children"), Output("wall-topcats", "children"), Output(ids.WALL_MATRIX, "figure"),
-          Output(ids.WALL_UPDATED, "children"), Input(ids.WALL_TICK, "n_intervals"), State(ids.LANG, "data"))
-def refresh_figures(_tick, lang):
+          Output(ids.WALL_UPDATED, "children"), Input(ids.WALL_TICK, "n_intervals"), Input("wall-screen", "data"),
+          State(ids.LANG, "data"))
+def refresh_figures(_tick, screen_height, lang):
     con = reader().cursor()
     now = as_of(con)
     tiles = [kpi_tile(k, lang) for k in kpis(con, now)]
     cats = [html.Div([category_label(c, lang), html.Span(number(n, lang), className="n")])
             for c, n in top_categories(con, now)]
     flt = Controls(period="28d").to_filter(con)
-    matrix = matrix_figure(con, flt, {"weekdays": weekdays(lang), "height": 300, "font": 16}, dark=True)
+    font = max(MIN_CHART_FONT_PX, int((screen_height or 1080) * CHART_FONT_SHARE))
+    matrix = matrix_figure(con, flt, {"weekdays": weekdays(lang), "height": None, "font": font}, dark=True)
     return tiles, cats, matrix, f"{t('updated', lang)} {timestamp(data_time(con), lang)}"
 
 
@@ -76,10 +86,14 @@ def _delta(value: float | None) -> str:
 
 
 @callback(Output(ids.WALL_MAP_LAYER, "url"), Output(ids.WALL_MAP_LAYER, "hideout"), Output("wall-legend", "children"),
-          Output("wall-layer-name", "children"), Input(ids.WALL_TICK, "n_intervals"), Input("wall-map", "zoom"),
-          State(ids.LANG, "data"))
-def cycle_map(tick, zoom, lang):
+          Output("wall-layer-name", "children"), Input(ids.WALL_TICK, "n_intervals"), State(ids.LANG, "data"))
+def cycle_map(tick, lang):
     period, key = CYCLE[(tick or 0) % len(CYCLE)]
-    view = heat_view(reader().cursor(), Controls(period=period), None, zoom, t("incidents", lang))
+    view = heat_view(reader().cursor(), Controls(period=period), None, None, t("incidents", lang), res=WALL_RES)
     hideout = view.hideout | {"edge": "#0b1220", "opacity": 0.8}
     return view.url, hideout, legend(INCIDENTS, view.breaks, lang), f"{t('layer_incidents', lang)} · {t(key, lang)}"
+
+
+# The screen height, once, so that plotly's pixel-sized text can follow the wall's size.
+dash.clientside_callback("function(_) { return window.innerHeight; }", Output("wall-screen", "data"),
+                         Input(ids.WALL_TICK, "id"))

@@ -11,15 +11,17 @@ from layers.basemap import OUTLINE_LEVELS
 from layers.charts import category_figure, matrix_figure, trend_figure
 from layers.views import Controls, cell_details, heat_view, resolution_for_zoom, station_options
 from pages import ids
-from pages.components import base_map, legend, outline_url, reader, topbar
+from pages.components import base_map, legend, map_view, outline_url, reader, topbar
 from pages.i18n import DEFAULT_LANG, category_label, number, t, timestamp, weekdays
 
 dash.register_page(__name__, path="/", title="治安态势感知 · 派出所工作台")
 
 PERIOD_CHOICES = ("24h", "7d", "28d", "365d", "custom")
+DEFAULT_PERIOD = "28d"
 
 
-def layout(lang: str = DEFAULT_LANG, **_query) -> html.Div:
+def layout(lang: str = DEFAULT_LANG, period=None, lat=None, lon=None, zoom=None, **_query) -> html.Div:
+    """The workspace; a link may set its opening period (not "custom") and map view (``lat``, ``lon``, ``zoom``)."""
     lang = "en" if lang == "en" else "zh"
     hex_layer = dl.GeoJSON(id=ids.HEX_LAYER, format="geobuf", style={"variable": "gis.heatStyle"},
                            onEachFeature={"variable": "gis.bindCount"}, hideout={})
@@ -27,8 +29,8 @@ def layout(lang: str = DEFAULT_LANG, **_query) -> html.Div:
         dcc.Store(id=ids.LANG, data=lang),
         topbar(lang, "/"),
         html.Div([
-            filter_bar(lang),
-            html.Div([base_map(ids.MAP, hex_layer, lang),
+            filter_bar(lang, period if period in PERIOD_CHOICES[:-1] else DEFAULT_PERIOD),
+            html.Div([base_map(ids.MAP, hex_layer, lang, view=map_view(lat, lon, zoom)),
                       html.Div(id=ids.LEGEND, className="legend"),
                       layer_toggles(lang)], className="mapbox"),
             side_panel(lang),
@@ -36,11 +38,11 @@ def layout(lang: str = DEFAULT_LANG, **_query) -> html.Div:
     ])
 
 
-def filter_bar(lang: str) -> html.Div:
+def filter_bar(lang: str, period: str = DEFAULT_PERIOD) -> html.Div:
     stations = station_options(reader().cursor())
     return html.Div([
         _field(t("period", lang), dcc.RadioItems(
-            id=ids.PERIOD, value="28d", inline=True, inputStyle={"marginRight": "3px", "marginLeft": "8px"},
+            id=ids.PERIOD, value=period, inline=True, inputStyle={"marginRight": "3px", "marginLeft": "8px"},
             options=[{"label": t(f"period_{p}", lang), "value": p} for p in PERIOD_CHOICES])),
         dcc.DatePickerRange(id=ids.CUSTOM_RANGE, display_format="YYYY-MM-DD", style={"fontSize": "12px"},
                             start_date_placeholder_text=t("date_from", lang),

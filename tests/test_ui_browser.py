@@ -1,0 +1,345 @@
+"""The dashboard in a real headless Chromium, against the real app (gunicorn, 2 workers) over a demo store.
+
+Every view loads and draws its hexagons, the filters and the comparison mode change what the map asks for
+and shows, a click on a hexagon fills the side panel, the language switch translates the page, the wall
+cycles its periods, and no page ever asks any host but the app's own. What the map draws is checked
+against the read API for the very URL the page requested, so "the map changed" means "it changed to the
+right numbers". ``UPDATE_SCREENSHOTS=1`` also writes the README's screenshots to ``docs/screenshots/``.
+
+Skips (with the reason) where Chromium or chromedriver is missing. Run alone: ``pytest -m browser``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from datetime import date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import REPO, cli
+from ui_helpers import (
+    CHROMEDRIVER_CANDIDATES,
+    CHROMIUM_CANDIDATES,
+    AppServer,
+    Browser,
+    find_executable,
+    free_port,
+    png_size,
+    wait_until,
+)
+
+from layers.base import CHANGE_COLORS, HEAT_COLORS
+
+CHROMIUM = find_executable(CHROMIUM_CANDIDATES)
+CHROMEDRIVER = find_executable(CHROMEDRIVER_CANDIDATES)
+if not (CHROMIUM and CHROMEDRIVER):
+    pytest.skip("browser tests need Chromium and chromedriver (Debian: apt-get install chromium chromium-driver)",
+                allow_module_level=True)
+pytest.importorskip("selenium", reason="browser tests need selenium: pip install -r requirements-dev.txt")
+
+# One server and one browser for the module: keep them on one xdist worker (with --dist loadgroup).
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+# The demo store: deterministic for (scale, seed, anchor). The app's "now" is the wall clock, so the
+# scenario ends today, or the 24-hour and 7-day periods would be empty.
+DEMO_SCALE, DEMO_SEED = 0.2, 7
+SCREENSHOTS = REPO / "docs" / "screenshots"
+VIEWS = (("/", "map"), ("/wall", "wall-map"), ("/plan", "plan-map"))
+HEAT_PBF = "/api/v1/layers/incidents.pbf"
+# Hexagons whose colour is found on the canvas (see ui_helpers): a few may be covered by boundaries and
+# dense roads; a map that drew nothing, or drew the wrong colours, has none.
+MIN_PAINTED_FRACTION = 0.9
+# Leaflet fades a redrawn layer in over 0.25 s; a screenshot waits a little longer.
+LEAFLET_FADE_S = 0.8
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ui")
+    db = tmp / "demo.duckdb"
+    cli("build-demo", "--db", db, "--scale", DEMO_SCALE, "--seed", DEMO_SEED, "--anchor", date.today().isoformat())
+    server = AppServer(db, tmp / "server.log")
+    try:
+        server.wait_healthy()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(app):
+    b = Browser(CHROMIUM, CHROMEDRIVER, app.url)
+    yield b
+    b.quit()
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+def api_cells(app: AppServer, pbf_url: str) -> dict[str, dict]:
+    """The read API's answer (GeoJSON) for the same parameters as a map's geobuf URL: cell → properties."""
+    parts = urlsplit(pbf_url)
+    geojson = app.get_json(parts.path.replace(".pbf", ".geojson") + "?" + parts.query)
+    return {f["properties"]["cell"]: f["properties"] for f in geojson["features"]}
+
+
+def settled_heatmap(browser: Browser, app: AppServer, map_id: str, want=lambda url: True):
+    """Wait until the map draws exactly the cells the API gives for the newest geobuf URL the page requested
+    (and that URL satisfies ``want``); return (url, API cells, drawn hexagons by cell)."""
+    last = {}
+
+    def settled():
+        urls = browser.app_requests(HEAT_PBF)
+        if not urls or not want(urls[-1]):
+            last.update(newest_url=urls[-1] if urls else None)
+            return None
+        expected = api_cells(app, urls[-1])
+        drawn = {h["props"]["cell"]: h for h in browser.hexes(map_id) or []}
+        last.update(newest_url=urls[-1], api_cells=len(expected), drawn_cells=len(drawn),
+                    missing=sorted(set(expected) - set(drawn))[:5], extra=sorted(set(drawn) - set(expected))[:5])
+        last.update(painted=painted_fraction(drawn))
+        done = set(drawn) == set(expected) and last["painted"] >= MIN_PAINTED_FRACTION
+        return (urls[-1], expected, drawn) if done else None
+
+    try:
+        return wait_until(settled, f"the map {map_id!r} to draw the API's cells")
+    except AssertionError as err:
+        raise AssertionError(f"{err}\n{last}") from None
+
+
+def painted_fraction(drawn: dict) -> float:
+    """The share of hexagons in the viewport whose colour is on the canvas (0 when none is in view)."""
+    seen = [h["painted"] for h in drawn.values() if h["painted"] is not None]
+    return sum(seen) / len(seen) if seen else 0.0
+
+
+def query(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+def window_days(url: str) -> float:
+    q = query(url)
+    return (datetime.fromisoformat(q["to"][0]) - datetime.fromisoformat(q["from"][0])).total_seconds() / 86400
+
+
+def assert_draws_api_numbers(drawn: dict, expected: dict, colors, metric: str = "incidents") -> None:
+    """Same cells and values as the API, each coloured from the layer's classes and painted on the canvas."""
+    assert expected, "the API returned no cells for this view: nothing to draw"
+    assert {c: h["props"][metric] for c, h in drawn.items()} == {c: p[metric] for c, p in expected.items()}
+    assert {h["fill"] for h in drawn.values()} <= set(colors)
+    assert painted_fraction(drawn) >= MIN_PAINTED_FRACTION
+
+
+def assert_clean(browser: Browser) -> None:
+    """No console errors, no failed responses, nothing from any host but the app's own."""
+    assert browser.console_errors() == []
+    assert browser.failed_responses() == []
+    assert browser.foreign_requests() == []
+
+
+def click_radio(browser: Browser, control_id: str, value: str) -> None:
+    browser.css(f"#{control_id} input[value='{value}']").find_element("xpath", "./ancestor::label").click()
+
+
+# -- tests -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("path", "map_id"), VIEWS, ids=[p for p, _ in VIEWS])
+def test_view_loads_and_draws_hexagons(browser, app, path, map_id):
+    browser.open(path)
+    url, expected, drawn = settled_heatmap(browser, app, map_id)
+    assert browser.status_of(url) == 200
+    assert_draws_api_numbers(drawn, expected, HEAT_COLORS)
+    # The offline basemap is the app's own GeoJSON; there is no tile layer at all.
+    for layer in ("/api/v1/layers/roads.geojson", "/api/v1/layers/boundaries.geojson"):
+        assert [browser.status_of(u) for u in browser.app_requests(layer)][:1] == [200], layer
+    assert not browser.driver.find_elements("css selector", ".leaflet-tile"), "a tile layer is on the map"
+    if path == "/":
+        assert "点击地图上的六边形查看详情" in browser.text(".sidepanel")
+    elif path == "/wall":
+        values = wait_until(lambda: browser.texts(".kpi .value"), "the KPI tiles")
+        assert browser.texts(".kpi .label") == ["近24小时警情", "近7天警情", "近28天警情"]
+        assert all(re.fullmatch(r"[\d,.]+万?", v) for v in values), values
+    else:
+        # The planner ranks the hottest res-9 cells of the whole area: its first row is the API's maximum.
+        rank, cell, incidents = wait_until(lambda: browser.texts("#hottest-table tr td"), "the hottest cells")[:3]
+        q = query(url)
+        whole_area = api_cells(app, f"{HEAT_PBF}?resolution=9&from={q['from'][0]}&to={q['to'][0]}")
+        top = max(p["incidents"] for p in whole_area.values())
+        assert (rank, int(incidents), whole_area[cell]["incidents"]) == ("1", top, top)
+    assert_clean(browser)
+
+
+def test_page_requests_nothing_but_its_own_host(browser, app):
+    """Every request of every view, including what a filter change loads, goes to the app itself."""
+    browser.reset_logs()
+    for path, map_id in VIEWS:
+        browser.driver.get(app.url + path)
+        settled_heatmap(browser, app, map_id)
+        if path == "/":
+            click_radio(browser, "period", "7d")
+            settled_heatmap(browser, app, map_id, want=lambda url: window_days(url) == 7)
+    browser.poll_logs()
+    own = {urlsplit(r["url"]).path for r in browser.requests if urlsplit(r["url"]).netloc == browser.host}
+    # The audit saw the page's real traffic: scripts, callbacks, the basemap and the heat layer.
+    assert {"/_dash-layout", "/_dash-update-component", HEAT_PBF, "/api/v1/layers/roads.geojson"} <= own
+    assert any(p.startswith("/_dash-component-suites/dash_leaflet/") for p in own)
+    assert browser.foreign_requests() == []
+
+
+def test_request_audit_catches_a_foreign_host(browser, app):
+    """The audit above can fail: a tile the page asks from another host (loopback, so nothing leaves) is caught."""
+    browser.open("/plan")
+    foreign = f"http://tiles.localhost:{free_port()}/11/1620/846.png"
+    browser.driver.execute_script("new Image().src = arguments[0];", foreign)
+    assert wait_until(lambda: browser.foreign_requests(), "the audit to see the foreign request") == [foreign]
+
+
+def test_filters_change_the_map(browser, app):
+    browser.open("/")
+    url_28d, cells_28d, _ = settled_heatmap(browser, app, "map")
+    assert window_days(url_28d) == 28 and "category" not in query(url_28d)
+
+    click_radio(browser, "period", "7d")
+    url_7d, cells_7d, drawn = settled_heatmap(browser, app, "map", want=lambda url: window_days(url) == 7)
+    assert_draws_api_numbers(drawn, cells_7d, HEAT_COLORS)
+    # Both end at the store's "now" (the end of the current hour: equal unless an hour turned meanwhile).
+    to_28d, to_7d = (datetime.fromisoformat(query(url)["to"][0]) for url in (url_28d, url_7d))
+    assert timedelta(0) <= to_7d - to_28d <= timedelta(hours=1)
+    # Seven days are a part of 28: fewer cells, none new, no cell with more incidents.
+    assert set(cells_7d) < set(cells_28d)
+    assert all(p["incidents"] <= cells_28d[c]["incidents"] for c, p in cells_7d.items())
+
+    from selenium.webdriver.common.keys import Keys
+
+    browser.css("#categories").click()
+    browser.css(".dash-dropdown-options input[value='theft']").find_element("xpath", "./ancestor::label").click()
+    browser.css("body").send_keys(Keys.ESCAPE)
+    url_theft, cells_theft, drawn = settled_heatmap(browser, app, "map",
+                                                    want=lambda url: query(url).get("category") == ["theft"])
+    assert_draws_api_numbers(drawn, cells_theft, HEAT_COLORS)
+    assert window_days(url_theft) == 7
+    assert set(cells_theft) <= set(cells_7d)
+    assert sum(p["incidents"] for p in cells_theft.values()) < sum(p["incidents"] for p in cells_7d.values())
+    assert_clean(browser)
+
+
+def test_comparison_mode_shows_change(browser, app):
+    browser.open("/")
+    settled_heatmap(browser, app, "map")
+    assert browser.text("#legend").startswith("案件数")
+
+    click_radio(browser, "compare", "previous")
+    url, expected, drawn = settled_heatmap(browser, app, "map",
+                                           want=lambda url: query(url).get("compare") == ["previous"])
+    assert_draws_api_numbers(drawn, expected, CHANGE_COLORS, metric="change")
+    assert all(p["change"] == p["incidents"] - p["baseline"] for p in expected.values())
+    assert {p["change"] > 0 for p in expected.values()} == {True, False}, "a change map with one sign only"
+    wait_until(lambda: browser.text("#legend").startswith("变化（起）"), "the change legend")
+    assert len(browser.driver.find_elements("css selector", "#legend .swatch")) >= 2
+
+    click_radio(browser, "compare", "none")
+    settled_heatmap(browser, app, "map", want=lambda url: "compare" not in query(url))
+    wait_until(lambda: browser.text("#legend").startswith("案件数"), "the count legend back")
+    assert_clean(browser)
+
+
+def test_hex_click_fills_the_panel(browser, app):
+    browser.open("/")
+    # Key-place badges sit above the hexagons and take clicks: switch them off first.
+    browser.css("#places-toggle label").click()
+    wait_until(lambda: not browser.driver.find_elements("css selector", ".place-icon"), "the badges to go")
+    url, expected, drawn = settled_heatmap(browser, app, "map")
+    # The hottest cell whose centre is on the map canvas (not under the legend or the layer box).
+    hottest = sorted(drawn.values(), key=lambda h: -h["props"]["incidents"])
+    target = next(h for h in hottest if (browser.element_at(h["x"], h["y"]) or "").startswith("CANVAS."))
+    cell = target["props"]["cell"]
+
+    browser.click_at(target["x"], target["y"])
+    wait_until(lambda: f"网格编号 {cell}" in browser.text("#panel"), f"the panel to show cell {cell}")
+    tables = browser.driver.find_elements("css selector", "#panel table")
+    assert len(tables) == 2
+    by_category = [row.find_elements("css selector", "td") for row in tables[0].find_elements("css selector", "tr")]
+    assert sum(int(tds[1].text.replace(",", "")) for tds in by_category) == expected[cell]["incidents"]
+    latest = tables[1].find_elements("css selector", "tr")
+    assert [th.text for th in latest[0].find_elements("css selector", "th")] == ["编号", "时间", "案件类别", "状态"]
+    assert len(latest) - 1 == min(10, expected[cell]["incidents"])
+    for row in latest[1:]:
+        tds = row.find_elements("css selector", "td")
+        assert tds[0].text and re.fullmatch(r"\d{4}年\d{2}月\d{2}日 \d{2}:\d{2}", tds[1].text)
+
+    # A click on a hexagon right where a road runs through it is the hexagon's, not the road's.
+    crossing = browser.road_point_in_hexagon("map", other_than=cell)
+    assert crossing, "no road runs through a hexagon near its centre"
+    assert browser.element_at(crossing["x"], crossing["y"]).startswith("CANVAS.")
+    browser.click_at(crossing["x"], crossing["y"])
+    wait_until(lambda: f"网格编号 {crossing['cell']}" in browser.text("#panel"), "the panel to show the crossed cell")
+    assert_clean(browser)
+
+
+def test_language_switch(browser, app):
+    browser.open("/")
+    settled_heatmap(browser, app, "map")
+    assert "派出所工作台" in browser.text(".topbar") and browser.text("#lang-switch") == "English"
+    assert browser.text("#legend").startswith("案件数（每个六边形）")
+
+    browser.css("#lang-switch").click()
+    wait_until(lambda: "Station workspace" in browser.text(".topbar"), "the English top bar")
+    assert query(browser.driver.current_url)["lang"] == ["en"]
+    wait_until(lambda: browser.text("#legend").startswith("Incidents per hexagon"), "the English legend")
+    wait_until(lambda: "Trend" in browser.text(".sidepanel"), "the English side panel")
+    assert "Last 7 days" in browser.text(".filterbar")
+    assert browser.text("#lang-switch") == "中文"   # the way back is named in its own language
+    for part in (".topbar h1", ".topbar a:not(#lang-switch)", ".filterbar", "#legend", ".layer-toggles",
+                 ".sidepanel"):
+        for text in browser.texts(part):
+            assert not CJK.search(text), f"Chinese left in {part}: {text!r}"
+
+    browser.css("#lang-switch").click()
+    wait_until(lambda: "派出所工作台" in browser.text(".topbar"), "the Chinese top bar back")
+    wait_until(lambda: browser.text("#legend").startswith("案件数"), "the Chinese legend back")
+
+    browser.open("/wall?lang=en")
+    wait_until(lambda: "Incidents, last 24 h" in browser.text(".kpis"), "the English wall")
+    assert not CJK.search(browser.text(".wall"))
+    assert_clean(browser)
+
+
+def test_wall_cycles_periods_and_fits_the_screen(browser, app):
+    browser.open("/wall?refresh=3", 1920, 1080)
+    labels = {1: "案件热力 · 近24小时", 7: "案件热力 · 近7天", 28: "案件热力 · 近28天"}
+    # One refresh later the map has moved on from the last 24 hours, unattended, and says so.
+    url, expected, drawn = settled_heatmap(browser, app, "wall-map", want=lambda url: window_days(url) > 1)
+    wait_until(lambda: browser.text("#wall-layer-name") == labels[window_days(url)], "the layer name")
+    assert_draws_api_numbers(drawn, expected, HEAT_COLORS)
+    periods = [window_days(u) for u in browser.app_requests(HEAT_PBF)]
+    assert periods[0] == 1 and 7 in periods, periods
+    # Readable from 5 m on a 1080p wall, and nothing scrolls off it.
+    sizes = browser.driver.execute_script("""
+        const px = s => parseFloat(getComputedStyle(document.querySelector(s)).fontSize);
+        const page = document.documentElement;
+        return {kpi: px('.kpi .value'), label: px('.kpi .label'),
+                overflow: page.scrollHeight - innerHeight + page.scrollWidth - innerWidth};
+    """)
+    assert sizes["kpi"] >= 48 and sizes["label"] >= 18 and sizes["overflow"] <= 0, sizes
+    assert_clean(browser)
+
+
+@pytest.mark.skipif(os.environ.get("UPDATE_SCREENSHOTS") != "1", reason="set UPDATE_SCREENSHOTS=1 to rewrite them")
+@pytest.mark.parametrize(("name", "path", "map_id", "width", "height", "scale"), [
+    ("workspace.png", "/", "map", 1600, 1000, 1),
+    ("wall.png", "/wall", "wall-map", 1920, 1080, 1),
+    # A 4K wall panel runs at 200 % scaling (kiosk: --force-device-scale-factor=2): the 1080p layout, sharper.
+    ("wall-4k.png", "/wall", "wall-map", 1920, 1080, 2),
+])
+def test_screenshots(browser, app, name, path, map_id, width, height, scale):
+    browser.open(path, width, height, scale)
+    settled_heatmap(browser, app, map_id)
+    if path == "/wall":
+        wait_until(lambda: browser.driver.find_elements("css selector", "#wall-matrix .main-svg"), "the matrix")
+        wait_until(lambda: browser.driver.find_elements("css selector", ".kpi .value"), "the KPI tiles")
+    else:
+        wait_until(lambda: browser.driver.find_elements("css selector", "#matrix-chart .main-svg"), "the charts")
+        wait_until(lambda: browser.driver.find_elements("css selector", ".place-icon"), "the key places")
+    time.sleep(LEAFLET_FADE_S)
+    png = browser.screenshot(SCREENSHOTS / name)
+    assert png_size(png) == (width * scale, height * scale)
+    assert_clean(browser)
