@@ -40,12 +40,19 @@ def serve(db: Path, host: str, port: int, workers: int) -> None:
     class _Server(BaseApplication):
         def load_config(self):
             for key, value in {"bind": f"{host}:{port}", "workers": workers, "timeout": 120,
-                               "accesslog": None, "graceful_timeout": 5}.items():
+                               "accesslog": None, "graceful_timeout": 5,
+                               # one control socket per host would be shared by every instance
+                               "control_socket_disable": True}.items():
                 self.cfg.set(key, value)
 
         def load(self):
             return create_app(db).server
 
+    # DuckDB's import-time default connection starts threads that do not survive gunicorn's fork:
+    # close it in the master so workers start (and stop) clean.
+    import duckdb
+
+    duckdb.default_connection().close()
     print(f"dashboard: http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/", flush=True)
     _Server().run()
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from data_pipeline.export import parse_when, split_list
-from layers.heatmap import COMPARISONS, HeatRequest
+from layers.heatmap import COMPARISONS, HeatRequest, baseline_filter
 from queries.incidents import EARLIEST, LATEST, IncidentFilter
 
 
@@ -11,30 +11,44 @@ class BadRequest(ValueError):
 
 
 def incident_filter(args) -> IncidentFilter:
-    try:
-        from_ts, to_ts = parse_when(args.get("from"), EARLIEST), parse_when(args.get("to"), LATEST)
-    except ValueError as err:
-        raise BadRequest(str(err)) from None
-    hours = split_list(_all(args, "hours"))
-    try:
-        hour_list = [int(h) for h in hours] if hours else None
-    except ValueError:
-        raise BadRequest("hours must be whole hours 0-23") from None
+    from_ts, to_ts = _when(args, "from", EARLIEST), _when(args, "to", LATEST)
     return IncidentFilter(from_ts, to_ts, split_list(_all(args, "category")), split_list(_all(args, "station")),
-                          hour_list)
+                          _hours(args))
 
 
 def heat_request(args) -> HeatRequest:
     try:
         res = int(args.get("resolution", ""))
     except ValueError:
-        raise BadRequest("resolution is required: an H3 resolution 0-15") from None
+        raise BadRequest("resolution is required: a whole H3 resolution 0-15") from None
     if not 0 <= res <= 15:
         raise BadRequest("resolution must be 0-15")
     compare = args.get("compare") or None
     if compare is not None and compare not in COMPARISONS:
         raise BadRequest(f"compare must be one of {', '.join(COMPARISONS)}")
-    return HeatRequest(res, incident_filter(args), _bbox(args.get("bbox")), compare)
+    flt = incident_filter(args)
+    if compare is not None:
+        try:
+            baseline_filter(flt, compare)
+        except (OverflowError, ValueError):   # e.g. from=0001-01-01: no year before it
+            raise BadRequest("compare needs a from/to window whose comparison window is a valid date") from None
+    return HeatRequest(res, flt, _bbox(args.get("bbox")), compare)
+
+
+def _when(args, name: str, default):
+    try:
+        return parse_when(args.get(name), default)
+    except ValueError as err:
+        raise BadRequest(f"{name}: {err}") from None
+
+
+def _hours(args) -> list[int] | None:
+    hours = split_list(_all(args, "hours"))
+    if not hours:
+        return None
+    if not all(h.isdecimal() and int(h) <= 23 for h in hours):
+        raise BadRequest("hours must be whole hours 0-23")
+    return [int(h) for h in hours]
 
 
 def _all(args, name: str) -> list[str] | None:

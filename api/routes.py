@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import gzip
 import json
 from functools import lru_cache
 
@@ -23,6 +24,11 @@ from layers.hexes import to_geobuf
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 # Basemap layers change only when the store does: cache them per store generation.
 _BASEMAP_CACHE = 16
+# Flask-Compress (app.py) gzips only the mimetypes on its list, which has neither GeoJSON nor geobuf: the API
+# compresses its own payloads. Below _GZIP_MIN_BYTES the gzip header costs more than it saves.
+_GZIP_MIMETYPES = frozenset({"application/geo+json", "application/x-protobuf"})
+_GZIP_MIN_BYTES = 500
+_GZIP_LEVEL = 6
 
 
 def reader():
@@ -32,6 +38,20 @@ def reader():
 @api.errorhandler(BadRequest)
 def bad_request(err: BadRequest):
     return jsonify(error=str(err)), 400
+
+
+@api.after_request
+def gzip_payload(response: Response) -> Response:
+    """Gzip a GeoJSON or geobuf body when the client accepts gzip."""
+    if response.mimetype not in _GZIP_MIMETYPES:
+        return response
+    response.vary.add("Accept-Encoding")
+    if (request.accept_encodings["gzip"] <= 0 or response.status_code != 200 or response.direct_passthrough
+            or "Content-Encoding" in response.headers or (response.content_length or 0) < _GZIP_MIN_BYTES):
+        return response
+    response.set_data(gzip.compress(response.get_data(), _GZIP_LEVEL))
+    response.headers["Content-Encoding"] = "gzip"
+    return response
 
 
 @api.get("/health")
@@ -50,9 +70,16 @@ def incidents_geojson():
 
 @api.get("/layers/incidents.pbf")
 def incidents_geobuf():
-    collection = heat_geojson(reader().cursor(), heat_request(request.args))
-    return Response(to_geobuf(collection), mimetype="application/x-protobuf",
-                    headers={"Cache-Control": "private, max-age=60"})
+    # Revalidated on every use (a new ingest must show at the next refresh); unchanged while the store is.
+    req = heat_request(request.args)
+    etag = reader().generation      # read before the body: a swap in between only costs a re-send
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = Response(to_geobuf(heat_geojson(reader().cursor(), req)), mimetype="application/x-protobuf")
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @api.get("/layers/boundaries.geojson")
@@ -78,7 +105,7 @@ def _geojson_response(text: str) -> Response:
 
 
 @lru_cache(maxsize=_BASEMAP_CACHE)
-def _cached_basemap(generation: int, what: str, level: str) -> str:
+def _cached_basemap(generation: str, what: str, level: str) -> str:
     con = reader().cursor()
     collection = {"outlines": lambda: outlines_geojson(con, level), "roads": lambda: roads_geojson(con),
                   "places": lambda: places_geojson(con)}[what]()
