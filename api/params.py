@@ -13,7 +13,7 @@ class BadRequest(ValueError):
 def incident_filter(args) -> IncidentFilter:
     from_ts, to_ts = _when(args, "from", EARLIEST), _when(args, "to", LATEST)
     return IncidentFilter(from_ts, to_ts, split_list(_all(args, "category")), split_list(_all(args, "station")),
-                          _hours(args))
+                          _hours(args), split_list(_all(args, "zone")))
 
 
 def heat_request(args) -> HeatRequest:

@@ -1,7 +1,7 @@
 """The read API (``/api/v1``): same queries as the map, so the numbers always agree.
 
 - ``GET /api/v1/health``
-- ``GET /api/v1/layers/incidents.geojson?resolution=R&from=DATE&to=DATE&category=&station=`` (+ ``hours``,
+- ``GET /api/v1/layers/incidents.geojson?resolution=R&from=DATE&to=DATE&category=&station=`` (+ ``zone``, ``hours``,
   ``compare=previous|last_year``, ``bbox=w,s,e,n``): hexagons with ``cell``, ``incidents`` (and ``baseline``,
   ``change`` when comparing); cells without incidents are omitted.
 - ``GET /api/v1/layers/incidents.pbf?…``: the same as geobuf, for the map.
@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 import queries
 from api.params import BadRequest, heat_request
-from layers.basemap import OUTLINE_LEVELS, outlines_geojson, places_geojson, roads_geojson
+from layers.basemap import OUTLINE_LEVELS, labels_geojson, outlines_geojson, places_geojson, roads_geojson
 from layers.heatmap import heat_geojson
 from layers.hexes import to_geobuf
 
@@ -90,6 +90,14 @@ def boundaries():
     return _geojson_response(_cached_basemap(reader().generation, "outlines", level))
 
 
+@api.get("/layers/labels.geojson")
+def labels():
+    level = request.args.get("level", "station")
+    if level not in OUTLINE_LEVELS:
+        raise BadRequest(f"level must be one of {', '.join(OUTLINE_LEVELS)}")
+    return _geojson_response(_cached_basemap(reader().generation, "labels", level))
+
+
 @api.get("/layers/roads.geojson")
 def roads():
     return _geojson_response(_cached_basemap(reader().generation, "roads", ""))
@@ -108,5 +116,5 @@ def _geojson_response(text: str) -> Response:
 def _cached_basemap(generation: str, what: str, level: str) -> str:
     con = reader().cursor()
     collection = {"outlines": lambda: outlines_geojson(con, level), "roads": lambda: roads_geojson(con),
-                  "places": lambda: places_geojson(con)}[what]()
+                  "places": lambda: places_geojson(con), "labels": lambda: labels_geojson(con, level)}[what]()
     return json.dumps(collection, ensure_ascii=False)

@@ -28,11 +28,18 @@ window.gis = Object.assign({}, window.gis, {
     roadStyle: function (feature, context) {
         return {color: context.hideout.color, weight: feature.properties.weight, opacity: 0.85, interactive: false};
     },
-    placeMarker: function (feature, latlng) {
+    placeMarker: function (feature, latlng, context) {
         const p = feature.properties;
+        const glyph = (context && context.hideout && context.hideout.lang === "en") ? p.icon_en : p.icon_zh;
         const icon = L.divIcon({className: "place-icon", iconSize: [18, 18],
-                                html: "<span style=\"background:" + p.color + "\">" + p.icon + "</span>"});
+                                html: "<span style=\"background:" + p.color + "\">" + glyph + "</span>"});
         return L.marker(latlng, {icon: icon, title: feature.properties.name});
+    },
+    labelMarker: function (feature, latlng) {
+        const p = feature.properties;
+        const icon = L.divIcon({className: "zone-label zone-label-" + p.level, html: "<span>" + p.name + "</span>",
+                                iconSize: null});
+        return L.marker(latlng, {icon: icon, interactive: false, keyboard: false});
     },
     bindName: function (feature, layer) {
         if (feature.properties && feature.properties.name) {

@@ -12,6 +12,7 @@ import duckdb
 
 import queries
 from bench._util import pipeline, record, run_measured
+from queries.incidents import IncidentFilter
 
 SCALE = float(os.environ.get("BENCH_QUERY_SCALE", "200"))   # 200 ≈ 20 M incidents
 REPEAT = 30
@@ -36,11 +37,11 @@ def main() -> None:
         station, last = con.execute("SELECT station_id, max(occurred_at) FROM incidents WHERE station_id IS "
                                     "NOT NULL GROUP BY station_id ORDER BY count(*) DESC LIMIT 1").fetchone()
         to_ts = datetime(last.year, last.month, last.day) + timedelta(days=1)
-        params = {"res": 9, "from_ts": to_ts - timedelta(days=30), "to_ts": to_ts, "categories": None,
-                  "stations": [station]}
-        agg_ms = median_ms(con, "cells", params)
+        flt = IncidentFilter(to_ts - timedelta(days=30), to_ts, stations=[station])
+        params = {"res": 9, **flt.params()}
+        agg_ms = median_ms(con, "cells", {k: v for k, v in params.items() if k != "zones"})
         raw_ms = median_ms(con, "cells_exact", params)
-        cells = len(queries.run(con, "cells", **params).fetchall())
+        cells = len(queries.run(con, "cells", **{k: v for k, v in params.items() if k != "zones"}).fetchall())
         record("query_30d_station", {
             "incidents": rows, "build_demo_s": round(build_s, 1), "station": station, "cells": cells,
             "aggregates_median_ms": round(agg_ms, 1), "raw_table_median_ms": round(raw_ms, 1),

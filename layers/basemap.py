@@ -20,9 +20,10 @@ OUTLINE_STYLE = {
 }
 ROAD_WEIGHTS = {"motorway": 3.5, "trunk": 3.0, "primary": 2.5, "secondary": 2.0, "tertiary": 1.5}
 # Key-place badges: one character and a colour per kind (text, not emoji: a CJK font is all it needs).
-PLACE_ICONS = {"school": ("校", "#2b7bba"), "hospital": ("医", "#d7301f"), "night_market": ("夜", "#8c2d04"),
-               "hotel": ("宿", "#6a51a3"), "transport_hub": ("站", "#238b45"), "government": ("政", "#b8860b"),
-               "mall": ("商", "#c51b7d"), "other": ("点", "#525252")}
+PLACE_ICONS = {"school": ("校", "S", "#2b7bba"), "hospital": ("医", "H", "#d7301f"),
+               "night_market": ("夜", "N", "#8c2d04"), "hotel": ("宿", "L", "#6a51a3"),
+               "transport_hub": ("站", "T", "#238b45"), "government": ("政", "G", "#b8860b"),
+               "mall": ("商", "M", "#c51b7d"), "other": ("点", "•", "#525252")}
 
 
 def _features(rows, geometry_index: int, props) -> dict:
@@ -38,6 +39,15 @@ def outlines_geojson(con, level: str) -> dict:
     return _features(rows, 3, lambda r: {"id": r[0], "name": r[1], "parent_id": r[2], "level": level})
 
 
+def labels_geojson(con, level: str) -> dict:
+    """One point per jurisdiction (a point surely inside it) carrying its name: the map's labels."""
+    rows = queries.run(con, "boundaries_geojson", level=level).fetchall()
+    points = shapely.point_on_surface(shapely.from_wkb(np.array([r[3] for r in rows], dtype=object)))
+    features = [{"type": "Feature", "geometry": shapely.geometry.mapping(p),
+                 "properties": {"id": r[0], "name": r[1], "level": level}} for r, p in zip(rows, points)]
+    return {"type": "FeatureCollection", "features": features}
+
+
 def roads_geojson(con) -> dict:
     rows = queries.run(con, "roads_all").fetchall()
     return _features(rows, 3, lambda r: {"id": r[0], "name": r[1], "road_class": r[2],
@@ -48,9 +58,10 @@ def places_geojson(con) -> dict:
     rows = queries.run(con, "places_all").fetchall()
     features = []
     for pid, name, kind, lat, lon in rows:
-        icon, color = PLACE_ICONS.get(kind, PLACE_ICONS["other"])
+        icon_zh, icon_en, color = PLACE_ICONS.get(kind, PLACE_ICONS["other"])
         features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                         "properties": {"id": pid, "name": name, "kind": kind, "icon": icon, "color": color}})
+                         "properties": {"id": pid, "name": name, "kind": kind, "icon_zh": icon_zh,
+                                        "icon_en": icon_en, "color": color}})
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -1,7 +1,7 @@
 """What each map view shows for its controls: one call per callback, so callbacks stay thin."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 import queries
@@ -38,13 +38,15 @@ class Controls:
     period: str = "28d"
     categories: tuple[str, ...] = ()
     station: str | None = None
+    zone: str | None = None             # a community/village or grid of the station
     hours: tuple[int, int] = (0, 24)
     compare: str | None = None
     custom: tuple | None = None
 
     def to_filter(self, con) -> IncidentFilter:
-        return view_filter(con, self.period, self.categories, [self.station] if self.station else None,
-                           self.hours, self.custom)
+        flt = view_filter(con, self.period, self.categories, [self.station] if self.station else None,
+                          self.hours, self.custom)
+        return replace(flt, zones=[self.zone]) if self.zone else flt
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ def heat_url(req: HeatRequest) -> str:
     params = [("resolution", req.res), ("from", req.flt.from_ts.isoformat()), ("to", req.flt.to_ts.isoformat())]
     params += [("category", c) for c in req.flt.categories or ()]
     params += [("station", s) for s in req.flt.stations or ()]
+    params += [("zone", z) for z in req.flt.zones or ()]
     if req.flt.hours:
         params.append(("hours", ",".join(map(str, req.flt.hours))))
     if req.compare:
@@ -94,6 +97,11 @@ def cell_details(con, controls: Controls, cell: int, res: int, latest: int = 10)
 
 def station_options(con, allowed: list[str] | None = None) -> list[tuple[str, str]]:
     return queries.run(con, "station_list", stations=allowed).fetchall()
+
+
+def zone_options(con, station: str | None) -> list[tuple[str, str, str]]:
+    """(id, name, level) of the communities/villages and grids inside a station."""
+    return queries.run(con, "zone_list", station=station).fetchall() if station else []
 
 
 def hottest_cells(con, controls: Controls, res: int, top: int = 20) -> list[tuple[int, int]]:

@@ -6,7 +6,7 @@ from dash import dcc, html
 from flask import current_app
 
 from layers.base import Layer
-from layers.basemap import OUTLINE_LEVELS, OUTLINE_STYLE, store_extent
+from layers.basemap import OUTLINE_LEVELS, OUTLINE_STYLE, PLACE_ICONS, store_extent
 from pages import ids
 from pages.i18n import number, t
 
@@ -54,9 +54,12 @@ def base_map(map_id: str, hex_layer: dl.GeoJSON, lang: str, dark: bool = False, 
                                    id={"type": ids.OUTLINE_LAYER, "map": map_id, "level": level},
                                    style={"variable": "gis.outlineStyle"}, hideout={"style": style},
                                    onEachFeature={"variable": "gis.bindName"}, interactive=False))
+        children.append(dl.GeoJSON(url=label_url(level) if level in outlines else None,
+                                   id={"type": ids.OUTLINE_LABELS, "map": map_id, "level": level},
+                                   pointToLayer={"variable": "gis.labelMarker"}))
     if places:
         children.append(dl.GeoJSON(url="/api/v1/layers/places.geojson", id={"type": ids.PLACES_LAYER, "map": map_id},
-                                   pointToLayer={"variable": "gis.placeMarker"}))
+                                   pointToLayer={"variable": "gis.placeMarker"}, hideout={"lang": lang}))
     # dash-leaflet 1.1.3's trackViewport compares against the `center` prop and throws when it is unset,
     # so bounds alone would never report zoom/bounds back: give the extent's centre too (no zoom, so the
     # map still fits the bounds to the screen, 1080p or 4K).
@@ -85,6 +88,18 @@ def map_view(lat, lon, zoom) -> tuple[float, float, float] | None:
 
 def outline_url(level: str) -> str:
     return f"/api/v1/layers/boundaries.geojson?level={level}"
+
+
+def label_url(level: str) -> str:
+    return f"/api/v1/layers/labels.geojson?level={level}"
+
+
+def places_legend(lang: str) -> html.Div:
+    """The key-place badges with their kinds."""
+    badges = [(kind, zh if lang == "zh" else en, color) for kind, (zh, en, color) in PLACE_ICONS.items()]
+    return html.Div([html.Div([html.Span(icon, className="badge", style={"background": color}),
+                               t(f"place_{kind}", lang)]) for kind, icon, color in badges],
+                    className="places-legend")
 
 
 def legend(layer: Layer, breaks: list[float], lang: str) -> list:

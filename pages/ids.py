@@ -8,6 +8,7 @@ URL = "url"
 MAP = "map"
 HEX_LAYER = "hex-layer"
 OUTLINE_LAYER = "outline-layer"          # dict id: {"type": OUTLINE_LAYER, "level": ...}
+OUTLINE_LABELS = "outline-labels"       # dict id, like OUTLINE_LAYER
 OUTLINE_TOGGLE = "outline-toggle"
 PLACES_LAYER = "places-layer"
 PLACES_TOGGLE = "places-toggle"
@@ -19,6 +20,7 @@ PERIOD = "period"
 CUSTOM_RANGE = "custom-range"
 CATEGORIES = "categories"
 STATION = "station"
+ZONE = "zone"
 HOURS = "hours"
 COMPARE = "compare"
 

@@ -8,10 +8,10 @@ from dash import ALL, Input, Output, State, callback, dcc, html
 from data_pipeline.h3cells import str_to_cell
 from data_pipeline.kinds import CATEGORIES
 from layers.basemap import OUTLINE_LEVELS
-from layers.charts import category_figure, matrix_figure, trend_figure
-from layers.views import Controls, cell_details, heat_view, resolution_for_zoom, station_options
+from layers.charts import category_figure, cell_figures, matrix_figure, trend_figure
+from layers.views import Controls, cell_details, heat_view, resolution_for_zoom, station_options, zone_options
 from pages import ids
-from pages.components import base_map, legend, map_view, outline_url, reader, topbar
+from pages.components import base_map, label_url, legend, map_view, outline_url, places_legend, reader, topbar
 from pages.i18n import DEFAULT_LANG, category_label, number, t, timestamp, weekdays
 
 dash.register_page(__name__, path="/", title="治安态势感知 · 派出所工作台")
@@ -53,6 +53,8 @@ def filter_bar(lang: str, period: str = DEFAULT_PERIOD) -> html.Div:
         _field(t("station", lang), dcc.Dropdown(
             id=ids.STATION, placeholder=t("all_stations", lang), style={"minWidth": "170px"},
             options=[{"label": name, "value": sid} for sid, name in stations])),
+        _field(t("zone", lang), dcc.Dropdown(id=ids.ZONE, placeholder=t("all_zones", lang),
+                                             style={"minWidth": "190px"}, options=[])),
         _field(t("hours", lang), html.Div(dcc.RangeSlider(
             id=ids.HOURS, min=0, max=24, step=1, value=[0, 24], marks={h: str(h) for h in range(0, 25, 6)},
             allowCross=False), style={"width": "200px"})),
@@ -73,6 +75,7 @@ def layer_toggles(lang: str) -> html.Div:
                       options=[{"label": t(f"level_{lv}", lang), "value": lv} for lv in OUTLINE_LEVELS]),
         dcc.Checklist(id=ids.PLACES_TOGGLE, value=["places"], options=[{"label": t("places", lang),
                                                                           "value": "places"}]),
+        places_legend(lang),
     ], className="layer-toggles")
 
 
@@ -85,10 +88,11 @@ def side_panel(lang: str) -> html.Div:
     ], className="sidepanel")
 
 
-def controls_from(period, custom_start, custom_end, categories, station, hours, compare) -> Controls:
+def controls_from(period, custom_start, custom_end, categories, station, zone, hours, compare) -> Controls:
     custom = (custom_start, custom_end) if period == "custom" and custom_start and custom_end else None
     return Controls(period if period != "custom" or custom else "28d", tuple(categories or ()), station,
-                    tuple(hours or (0, 24)), None if compare == "none" else compare, _dates(custom))
+                    zone if station else None, tuple(hours or (0, 24)), None if compare == "none" else compare,
+                    _dates(custom))
 
 
 def _dates(custom):
@@ -99,22 +103,22 @@ def _dates(custom):
 
 FILTER_INPUTS = [Input(ids.PERIOD, "value"), Input(ids.CUSTOM_RANGE, "start_date"),
                  Input(ids.CUSTOM_RANGE, "end_date"), Input(ids.CATEGORIES, "value"), Input(ids.STATION, "value"),
-                 Input(ids.HOURS, "value"), Input(ids.COMPARE, "value")]
+                 Input(ids.ZONE, "value"), Input(ids.HOURS, "value"), Input(ids.COMPARE, "value")]
 
 
 @callback(Output(ids.HEX_LAYER, "url"), Output(ids.HEX_LAYER, "hideout"), Output(ids.LEGEND, "children"),
           *FILTER_INPUTS, Input(ids.MAP, "bounds"), Input(ids.MAP, "zoom"), State(ids.LANG, "data"))
-def update_heatmap(period, start, end, categories, station, hours, compare, bounds, zoom, lang):
-    controls = controls_from(period, start, end, categories, station, hours, compare)
+def update_heatmap(period, start, end, categories, station, zone, hours, compare, bounds, zoom, lang):
+    controls = controls_from(period, start, end, categories, station, zone, hours, compare)
     view = heat_view(reader().cursor(), controls, bounds, zoom, t("incidents", lang))
     return view.url, view.hideout, legend(view.layer, view.breaks, lang)
 
 
 @callback(Output(ids.TREND_CHART, "figure"), Output(ids.CATEGORY_CHART, "figure"),
           Output(ids.MATRIX_CHART, "figure"), *FILTER_INPUTS, State(ids.LANG, "data"))
-def update_charts(period, start, end, categories, station, hours, compare, lang):
+def update_charts(period, start, end, categories, station, zone, hours, compare, lang):
     con = reader().cursor()
-    flt = controls_from(period, start, end, categories, station, hours, compare).to_filter(con)
+    flt = controls_from(period, start, end, categories, station, zone, hours, compare).to_filter(con)
     labels = chart_labels(lang)
     return trend_figure(con, flt, labels), category_figure(con, flt, labels), matrix_figure(con, flt, labels)
 
@@ -126,30 +130,45 @@ def chart_labels(lang: str) -> dict:
 
 @callback(Output(ids.PANEL, "children"), Input(ids.HEX_LAYER, "clickData"), *FILTER_INPUTS,
           State(ids.MAP, "zoom"), State(ids.LANG, "data"), prevent_initial_call=True)
-def show_cell(feature, period, start, end, categories, station, hours, compare, zoom, lang):
+def show_cell(feature, period, start, end, categories, station, zone, hours, compare, zoom, lang):
     if not feature:
         return dash.no_update
-    controls = controls_from(period, start, end, categories, station, hours, compare)
-    cell = feature["properties"]["cell"]
-    details = cell_details(reader().cursor(), controls, str_to_cell(cell), resolution_for_zoom(zoom))
-    return cell_panel(cell, details, lang)
+    controls = controls_from(period, start, end, categories, station, zone, hours, compare)
+    con, cell, res = reader().cursor(), feature["properties"]["cell"], resolution_for_zoom(zoom)
+    details = cell_details(con, controls, str_to_cell(cell), res)
+    trend, matrix = cell_figures(con, controls.to_filter(con), str_to_cell(cell), res, chart_labels(lang))
+    return cell_panel(cell, details, lang, trend, matrix)
 
 
-def cell_panel(cell: str, details: dict, lang: str) -> list:
+def cell_panel(cell: str, details: dict, lang: str, trend, matrix) -> list:
     rows = [html.Tr([html.Td(category_label(c, lang)), html.Td(number(n, lang))]) for c, n in details["categories"]]
     latest = [html.Tr([html.Td(i), html.Td(timestamp(ts, lang)), html.Td(category_label(c, lang)), html.Td(s or "")])
               for i, ts, c, s in details["latest"]]
     head = html.Tr([html.Th(t(k, lang)) for k in ("id", "time", "categories", "status")])
+    graph = {"config": {"displayModeBar": False}, "style": {"height": "160px"}}
     return [html.H3(f"{t('cell', lang)} {cell}"), html.Table(rows, className="simple"),
+            html.H3(t("trend", lang)), dcc.Graph(figure=trend.update_layout(height=160), **graph),
+            html.H3(t("matrix", lang)), dcc.Graph(figure=matrix.update_layout(height=160), **graph),
             html.H3(t("latest", lang)), html.Table([head, *latest], className="simple")]
 
 
 @callback(Output({"type": ids.OUTLINE_LAYER, "map": ids.MAP, "level": ALL}, "url"),
+          Output({"type": ids.OUTLINE_LABELS, "map": ids.MAP, "level": ALL}, "url"),
           Input(ids.OUTLINE_TOGGLE, "value"))
 def toggle_outlines(levels):
-    return [outline_url(level) if level in (levels or []) else None for level in OUTLINE_LEVELS]
+    shown = levels or []
+    return ([outline_url(lv) if lv in shown else None for lv in OUTLINE_LEVELS],
+            [label_url(lv) if lv in shown else None for lv in OUTLINE_LEVELS])
 
 
 @callback(Output({"type": ids.PLACES_LAYER, "map": ids.MAP}, "url"), Input(ids.PLACES_TOGGLE, "value"))
 def toggle_places(value):
     return "/api/v1/layers/places.geojson" if value else None
+
+
+@callback(Output(ids.ZONE, "options"), Output(ids.ZONE, "value"), Input(ids.STATION, "value"),
+          State(ids.LANG, "data"))
+def zones_of_station(station, lang):
+    options = [{"label": f"{name}（{t(f'level_{level}', lang)}）", "value": zid}
+               for zid, name, level in zone_options(reader().cursor(), station)]
+    return options, None

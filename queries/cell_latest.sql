@@ -3,8 +3,8 @@ SELECT id, occurred_at, category, status
 FROM incidents
 WHERE located AND occurred_at >= $from_ts AND occurred_at < $to_ts
   AND CASE $res WHEN 7 THEN h3_r7 WHEN 8 THEN h3_r8 WHEN 9 THEN h3_r9 WHEN 10 THEN h3_r10 END = $cell
-  AND (CAST($categories AS VARCHAR[]) IS NULL OR list_contains(CAST($categories AS VARCHAR[]), category))
-  AND (CAST($stations AS VARCHAR[]) IS NULL OR list_contains(CAST($stations AS VARCHAR[]), station_id))
-  AND (CAST($hours AS INTEGER[]) IS NULL OR list_contains(CAST($hours AS INTEGER[]), CAST(hour(occurred_at) AS INTEGER)))
+  AND matches_filter(category, station_id, hour(occurred_at)::INTEGER, CAST($categories AS VARCHAR[]),
+                     CAST($stations AS VARCHAR[]), CAST($hours AS INTEGER[]))
+  AND in_zones(community_id, grid_id, CAST($zones AS VARCHAR[]))
 ORDER BY occurred_at DESC, id
 LIMIT $limit;

@@ -3,8 +3,7 @@ SELECT cell, sum(incidents)::BIGINT AS incidents
 FROM incident_cells
 WHERE res = $res
   AND hour >= $from_ts AND hour < $to_ts
-  AND (CAST($categories AS VARCHAR[]) IS NULL OR list_contains(CAST($categories AS VARCHAR[]), category))
-  AND (CAST($stations AS VARCHAR[]) IS NULL OR list_contains(CAST($stations AS VARCHAR[]), station_id))
-  AND (CAST($hours AS INTEGER[]) IS NULL OR list_contains(CAST($hours AS INTEGER[]), CAST(hour(hour) AS INTEGER)))
+  AND matches_filter(category, station_id, hour(hour)::INTEGER, CAST($categories AS VARCHAR[]),
+                     CAST($stations AS VARCHAR[]), CAST($hours AS INTEGER[]))
 GROUP BY cell
 ORDER BY incidents DESC, cell;

@@ -22,10 +22,11 @@ class IncidentFilter:
     categories: list[str] | None = None
     stations: list[str] | None = None
     hours: list[int] | None = None      # hours of the day (0-23): the time-of-day band
+    zones: list[str] | None = None      # communities/villages or grids (drill-down below the station)
 
     def params(self) -> dict:
         return {"from_ts": self.from_ts, "to_ts": self.to_ts, "categories": self.categories,
-                "stations": self.stations, "hours": self.hours}
+                "stations": self.stations, "hours": self.hours, "zones": self.zones}
 
 
 def cell_counts(con, res: int, flt: IncidentFilter) -> list[tuple[int, int]]:
@@ -38,7 +39,12 @@ def cell_counts(con, res: int, flt: IncidentFilter) -> list[tuple[int, int]]:
         raise ValueError(f"H3 resolution must be 0-{FINEST_RES}, not {res}")
     hour_aligned = all(t.minute == t.second == t.microsecond == 0 for t in (flt.from_ts, flt.to_ts))
     if res in MAP_RESOLUTIONS:
-        return queries.run(con, "cells" if hour_aligned else "cells_exact", res=res, **flt.params()).fetchall()
+        # The aggregates know stations, not communities or grids: a drill-down counts the incidents.
+        from_aggregates = hour_aligned and flt.zones is None
+        params = flt.params()
+        if from_aggregates:
+            del params["zones"]
+        return queries.run(con, "cells" if from_aggregates else "cells_exact", res=res, **params).fetchall()
     positions = queries.run(con, "incident_positions", **flt.params()).fetch_arrow_table()
     if positions.num_rows == 0:
         return []

@@ -166,3 +166,13 @@ CREATE OR REPLACE MACRO incident_cell_counts(r, run) AS TABLE
     FROM incidents
     WHERE located AND (run IS NULL OR run_id = run)
     GROUP BY ALL;
+
+-- The dashboard's filter on one incident (or aggregate row): NULL lists mean "all".
+CREATE OR REPLACE MACRO matches_filter(category, station_id, hour_of_day, categories, stations, hours) AS
+    (categories IS NULL OR list_contains(categories, category))
+    AND (stations IS NULL OR list_contains(stations, station_id))
+    AND (hours IS NULL OR list_contains(hours, hour_of_day));
+
+-- Drill-down below the station: the incident lies in one of these communities/villages or grids (NULL: all).
+CREATE OR REPLACE MACRO in_zones(community_id, grid_id, zones) AS
+    (zones IS NULL OR list_contains(zones, community_id) OR list_contains(zones, grid_id));

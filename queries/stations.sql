@@ -3,9 +3,10 @@ WITH counts AS (
     SELECT station_id, count(*)::BIGINT AS incidents
     FROM incidents
     WHERE occurred_at >= $from_ts AND occurred_at < $to_ts
-      AND (CAST($categories AS VARCHAR[]) IS NULL OR list_contains(CAST($categories AS VARCHAR[]), category))
       AND station_id IS NOT NULL
-      AND (CAST($hours AS INTEGER[]) IS NULL OR list_contains(CAST($hours AS INTEGER[]), CAST(hour(occurred_at) AS INTEGER)))
+      AND matches_filter(category, station_id, hour(occurred_at)::INTEGER, CAST($categories AS VARCHAR[]),
+                         NULL, CAST($hours AS INTEGER[]))
+      AND in_zones(community_id, grid_id, CAST($zones AS VARCHAR[]))
     GROUP BY station_id
 )
 SELECT j.id AS station_id, j.name AS station_name, coalesce(c.incidents, 0)::BIGINT AS incidents

@@ -3,8 +3,8 @@ SELECT date_trunc($bucket, occurred_at)::DATE AS bucket, count(*)::BIGINT AS inc
 FROM incidents
 WHERE occurred_at >= $from_ts AND occurred_at < $to_ts
   AND date_trunc($bucket, occurred_at) >= $from_ts
-  AND (CAST($categories AS VARCHAR[]) IS NULL OR list_contains(CAST($categories AS VARCHAR[]), category))
-  AND (CAST($stations AS VARCHAR[]) IS NULL OR list_contains(CAST($stations AS VARCHAR[]), station_id))
-  AND (CAST($hours AS INTEGER[]) IS NULL OR list_contains(CAST($hours AS INTEGER[]), CAST(hour(occurred_at) AS INTEGER)))
+  AND matches_filter(category, station_id, hour(occurred_at)::INTEGER, CAST($categories AS VARCHAR[]),
+                     CAST($stations AS VARCHAR[]), CAST($hours AS INTEGER[]))
+  AND in_zones(community_id, grid_id, CAST($zones AS VARCHAR[]))
 GROUP BY bucket
 ORDER BY bucket;
