@@ -84,18 +84,19 @@ def incidents_geobuf():
 
 @api.get("/layers/boundaries.geojson")
 def boundaries():
-    level = request.args.get("level", "station")
-    if level not in OUTLINE_LEVELS:
-        raise BadRequest(f"level must be one of {', '.join(OUTLINE_LEVELS)}")
-    return _geojson_response(_cached_basemap(reader().generation, "outlines", level))
+    return _geojson_response(_cached_basemap(reader().generation, "outlines", _level()))
 
 
 @api.get("/layers/labels.geojson")
 def labels():
+    return _geojson_response(_cached_basemap(reader().generation, "labels", _level()))
+
+
+def _level() -> str:
     level = request.args.get("level", "station")
     if level not in OUTLINE_LEVELS:
         raise BadRequest(f"level must be one of {', '.join(OUTLINE_LEVELS)}")
-    return _geojson_response(_cached_basemap(reader().generation, "labels", level))
+    return level
 
 
 @api.get("/layers/roads.geojson")

@@ -34,9 +34,8 @@ def matrix_figure(con, flt: IncidentFilter, labels: dict, dark: bool = False) ->
     return matrix_chart(grid, labels, dark)
 
 
-def cell_figures(con, flt: IncidentFilter, cell: int, res: int, labels: dict) -> tuple[go.Figure, go.Figure]:
-    """The trend and the hour × weekday matrix of one hexagon's incidents."""
-    times = [r[0] for r in queries.run(con, "cell_incidents", cell=cell, res=res, **flt.params()).fetchall()]
+def cell_figures(times: list, flt: IncidentFilter, labels: dict) -> tuple[go.Figure, go.Figure]:
+    """The trend and the hour × weekday matrix of one hexagon's incidents (their times)."""
     trend = counts_per_bucket(times, flt.from_ts, flt.to_ts, trend_bucket(flt))
     return trend_chart(trend, labels), matrix_chart(hour_weekday_matrix(times), labels)
 

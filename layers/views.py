@@ -1,6 +1,7 @@
 """What each map view shows for its controls: one call per callback, so callbacks stay thin."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
@@ -87,12 +88,18 @@ def heat_url(req: HeatRequest) -> str:
     return "/api/v1/layers/incidents.pbf?" + urlencode(params)
 
 
+def cell_incidents(con, flt: IncidentFilter, cell: int, res: int) -> list[tuple]:
+    """(id, occurred_at, category, status) of the incidents inside one hexagon, newest first."""
+    return queries.run(con, "cell_incidents", cell=cell, res=res, **flt.params()).fetchall()
+
+
 def cell_details(con, controls: Controls, cell: int, res: int, latest: int = 10) -> dict:
-    """Counts by category and the latest incidents inside one hexagon."""
+    """Counts by category, the latest incidents and all their times, inside one hexagon."""
     flt = controls.to_filter(con)
-    params = flt.params() | {"cell": cell, "res": res}
-    return {"latest": queries.run(con, "cell_latest", **params, limit=latest).fetchall(),
-            "categories": queries.run(con, "cell_categories", **params).fetchall()}
+    rows = cell_incidents(con, flt, cell, res)
+    by_category = Counter(r[2] for r in rows)
+    return {"latest": rows[:latest], "times": [r[1] for r in rows], "filter": flt,
+            "categories": sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))}
 
 
 def station_options(con, allowed: list[str] | None = None) -> list[tuple[str, str]]:

@@ -136,7 +136,7 @@ def show_cell(feature, period, start, end, categories, station, zone, hours, com
     controls = controls_from(period, start, end, categories, station, zone, hours, compare)
     con, cell, res = reader().cursor(), feature["properties"]["cell"], resolution_for_zoom(zoom)
     details = cell_details(con, controls, str_to_cell(cell), res)
-    trend, matrix = cell_figures(con, controls.to_filter(con), str_to_cell(cell), res, chart_labels(lang))
+    trend, matrix = cell_figures(details["times"], details["filter"], chart_labels(lang))
     return cell_panel(cell, details, lang, trend, matrix)
 
 
