@@ -150,7 +150,9 @@ def test_view_loads_and_draws_hexagons(browser, app, path, map_id):
     assert_draws_api_numbers(drawn, expected, HEAT_COLORS)
     # The offline basemap is the app's own GeoJSON; there is no tile layer at all.
     for layer in ("/api/v1/layers/roads.geojson", "/api/v1/layers/boundaries.geojson"):
-        assert [browser.status_of(u) for u in browser.app_requests(layer)][:1] == [200], layer
+        # Requested with the page, but a large layer may still be arriving when the hexes have settled.
+        wait_until(lambda layer=layer: [browser.status_of(u) for u in browser.app_requests(layer)][:1] == [200],
+                   f"{layer} answered 200")
     assert not browser.driver.find_elements("css selector", ".leaflet-tile"), "a tile layer is on the map"
     if path == "/":
         assert "点击地图上的六边形查看详情" in browser.text(".sidepanel")
