@@ -110,12 +110,14 @@ def ingest_frames(con, kind: Kind, frames, label: str, fingerprint: str) -> Inge
     """
     result = IngestResult(kind.name, label)
     started, run_id = datetime.now(), _next_run_id(con)
+    # Jurisdictions do not change while points load: index them once, not once per chunk.
+    ctx = index_context(con, kind) if kind.geometry == "point" else None
     for frame in frames:
         rows = _canonical_norm(con, kind, frame, result.rows_read)
         result.rows_read += rows
         result.duplicates += keep_fresh(con, kind)
-        if kind.geometry == "point":
-            located, unlocated = load_points(con, kind, index_context(con, kind), run_id)
+        if ctx is not None:
+            located, unlocated = load_points(con, kind, ctx, run_id)
             result.located, result.unlocated = result.located + located, result.unlocated + unlocated
             result.loaded += located + unlocated
         else:
