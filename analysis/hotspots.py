@@ -7,12 +7,19 @@ import numpy as np
 _NICE_STEPS = (1, 2, 3, 5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 10000)
 
 
-def compare_counts(current: dict[int, int], baseline: dict[int, int]) -> dict[str, np.ndarray]:
-    """Cells of either period with current, baseline and change (current − baseline)."""
-    cells = np.array(sorted(set(current) | set(baseline)), dtype=np.int64)
-    now = np.array([current.get(int(c), 0) for c in cells], dtype=np.int64)
-    before = np.array([baseline.get(int(c), 0) for c in cells], dtype=np.int64)
+def compare_counts(current: tuple[np.ndarray, np.ndarray],
+                   baseline: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
+    """Cells of either period (each given as unique cells, counts) with current, baseline and change."""
+    cells = np.union1d(current[0], baseline[0]).astype(np.int64)
+    now, before = _counts_on(cells, *current), _counts_on(cells, *baseline)
     return {"cell": cells, "incidents": now, "baseline": before, "change": now - before}
+
+
+def _counts_on(cells: np.ndarray, known: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``counts`` placed on the sorted ``cells`` (0 where a cell is not among ``known``)."""
+    out = np.zeros(len(cells), dtype=np.int64)
+    out[np.searchsorted(cells, known)] = counts
+    return out
 
 
 def count_breaks(values: np.ndarray, classes: int = 6) -> list[float]:

@@ -18,8 +18,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 import queries
 from api.params import BadRequest, heat_request
 from layers.basemap import OUTLINE_LEVELS, labels_geojson, outlines_geojson, places_geojson, roads_geojson
-from layers.heatmap import heat_geojson
-from layers.hexes import to_geobuf
+from layers.heatmap import heat_geobuf, heat_geojson
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 # Basemap layers change only when the store does: cache them per store generation.
@@ -76,7 +75,7 @@ def incidents_geobuf():
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
-        response = Response(to_geobuf(heat_geojson(reader().cursor(), req)), mimetype="application/x-protobuf")
+        response = Response(heat_geobuf(reader().cursor(), req), mimetype="application/x-protobuf")
     response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = "private, no-cache"
     return response

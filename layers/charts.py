@@ -18,18 +18,18 @@ def trend_bucket(flt: IncidentFilter) -> str:
 
 
 def trend_figure(con, flt: IncidentFilter, labels: dict) -> go.Figure:
-    rows = queries.run(con, "trend", bucket=trend_bucket(flt), **flt.params()).fetchall()
+    rows = queries.fetch(con, "trend", bucket=trend_bucket(flt), **flt.params())
     return trend_chart(rows, labels)
 
 
 def category_figure(con, flt: IncidentFilter, labels: dict) -> go.Figure:
-    return category_chart(queries.run(con, "category_counts", **flt.params()).fetchall(), labels)
+    return category_chart(queries.fetch(con, "category_counts", **flt.params()), labels)
 
 
 def matrix_figure(con, flt: IncidentFilter, labels: dict, dark: bool = False) -> go.Figure:
     """Hour (x) × weekday (y) counts: the 高发时段 at a glance."""
     grid = np.zeros((7, 24), dtype=np.int64)
-    for weekday, hour, n in queries.run(con, "hour_weekday", **flt.params()).fetchall():
+    for weekday, hour, n in queries.fetch(con, "hour_weekday", **flt.params()):
         grid[weekday - 1, hour] = n
     return matrix_chart(grid, labels, dark)
 

@@ -5,10 +5,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+import queries
 from analysis.hotspots import change_breaks, compare_counts, count_breaks
 from analysis.periods import previous_window, same_window_last_year
 from layers.base import CHANGE_COLORS, HEAT_COLORS, Layer
-from layers.hexes import feature_collection, in_bbox
+from layers.hexes import cell_centres, feature_collection, hexagons_geobuf, in_bbox
 from queries.incidents import IncidentFilter, cell_counts
 
 INCIDENTS = Layer("incidents", "layer_incidents", "legend_incidents", "cells", "incidents", "heatStyle",
@@ -37,14 +38,33 @@ def baseline_filter(flt: IncidentFilter, compare: str) -> IncidentFilter:
 
 def heat_values(con, req: HeatRequest) -> dict[str, np.ndarray]:
     """Per cell in the viewport: ``incidents`` (and ``baseline``, ``change`` in comparison mode)."""
-    current = dict(cell_counts(con, req.res, req.flt))
-    if req.compare in COMPARISONS:
-        values = compare_counts(current, dict(cell_counts(con, req.res, baseline_filter(req.flt, req.compare))))
-    else:
-        cells = np.fromiter(current.keys(), dtype=np.int64, count=len(current))
-        values = {"cell": cells, "incidents": np.fromiter(current.values(), dtype=np.int64, count=len(current))}
-    keep = in_bbox(values["cell"], req.bbox)
-    return {name: column[keep] for name, column in values.items()}
+    values = area_heat_values(con, req)
+    keep = in_bbox(values["lat"], values["lng"], req.bbox)
+    return {name: column[keep] for name, column in values.items() if name not in ("lat", "lng")}
+
+
+def area_heat_values(con, req: HeatRequest) -> dict[str, np.ndarray]:
+    """The whole area's values with each cell's centre, remembered per store snapshot: the map's callback,
+    its geobuf request and every pan of the same view share one count."""
+    key = ("heat", req.res, queries.freeze(tuple(req.flt.params().items())), req.compare)
+    return queries.memo(con, key, lambda: _with_centres(_count_values(con, req)))
+
+
+def _count_values(con, req: HeatRequest) -> dict[str, np.ndarray]:
+    current = counts_array(cell_counts(con, req.res, req.flt))
+    if req.compare not in COMPARISONS:
+        return {"cell": current[0], "incidents": current[1]}
+    return compare_counts(current, counts_array(cell_counts(con, req.res, baseline_filter(req.flt, req.compare))))
+
+
+def counts_array(rows: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    cells = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    return cells, np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+
+
+def _with_centres(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    lat, lng = cell_centres(values["cell"])
+    return values | {"lat": lat, "lng": lng}
 
 
 def heat_layer(req: HeatRequest) -> Layer:
@@ -56,6 +76,12 @@ def heat_breaks(values: dict[str, np.ndarray], layer: Layer) -> list[float]:
 
 
 def heat_geojson(con, req: HeatRequest) -> dict:
-    """The heatmap as a GeoJSON FeatureCollection (the read API's body and the map's geobuf source)."""
+    """The heatmap as a GeoJSON FeatureCollection (the read API's body)."""
     values = heat_values(con, req)
     return feature_collection(values["cell"], {k: v for k, v in values.items() if k != "cell"})
+
+
+def heat_geobuf(con, req: HeatRequest) -> bytes:
+    """The same collection as geobuf (the map's source)."""
+    values = heat_values(con, req)
+    return hexagons_geobuf(values["cell"], {k: v for k, v in values.items() if k != "cell"})

@@ -12,6 +12,7 @@ import shapely
 from h3ronpy.vector import cells_to_coordinates
 
 from data_pipeline.h3cells import cell_polygons, cell_to_str
+from layers.geobuf_encode import polygons_to_geobuf
 
 # 6 decimals ≈ 0.1 m: exact enough for a hexagon edge, compact in geobuf's integer encoding.
 COORDINATE_PRECISION = 6
@@ -26,11 +27,10 @@ def cell_centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return table.column("lat").to_numpy(), table.column("lng").to_numpy()
 
 
-def in_bbox(cells: np.ndarray, bbox: tuple[float, float, float, float] | None) -> np.ndarray:
-    """Mask of cells whose centre lies in (west, south, east, north); all when bbox is None."""
-    if bbox is None or len(cells) == 0:
-        return np.ones(len(cells), dtype=bool)
-    lat, lng = cell_centres(cells)
+def in_bbox(lat: np.ndarray, lng: np.ndarray, bbox: tuple[float, float, float, float] | None) -> np.ndarray:
+    """Mask of the cells whose centre (lat, lng) lies in (west, south, east, north); all when bbox is None."""
+    if bbox is None:
+        return np.ones(len(lat), dtype=bool)
     west, south, east, north = bbox
     return (lng >= west) & (lng <= east) & (lat >= south) & (lat <= north)
 
@@ -60,3 +60,19 @@ def feature_collection(cells: np.ndarray, properties: dict[str, np.ndarray]) -> 
 
 def to_geobuf(collection: dict) -> bytes:
     return geobuf.encode(collection, COORDINATE_PRECISION)
+
+
+def hexagons_geobuf(cells: np.ndarray, properties: dict[str, np.ndarray]) -> bytes:
+    """The same FeatureCollection as ``feature_collection`` (integer properties), as geobuf, built column-wise.
+
+    An empty collection is written as present but empty (the reference encoder leaves it out, which
+    decoders read as no object at all)."""
+    if len(cells) == 0:
+        return polygons_to_geobuf(np.empty((0, 2)), np.empty(0, dtype=np.int64), {"cell": []},
+                                  dict.fromkeys(properties, np.empty(0, dtype=np.int64)), COORDINATE_PRECISION)
+    coords, index = shapely.get_coordinates(shapely.get_exterior_ring(cell_polygons(cells)), return_index=True)
+    last = np.r_[index[1:] != index[:-1], True]           # geobuf drops each ring's closing vertex
+    counts = np.bincount(index[~last], minlength=len(cells))
+    return polygons_to_geobuf(coords[~last], counts, {"cell": [cell_to_str(c) for c in cells]},
+                              {name: np.asarray(v, dtype=np.int64) for name, v in properties.items()},
+                              COORDINATE_PRECISION)

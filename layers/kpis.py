@@ -20,7 +20,7 @@ class Kpi:
 
 
 def _count(con, flt: IncidentFilter) -> int:
-    return queries.run(con, "incident_count", **flt.params()).fetchone()[0]
+    return queries.fetch(con, "incident_count", **flt.params())[0][0]
 
 
 def kpis(con, as_of: datetime, stations: list[str] | None = None) -> list[Kpi]:
@@ -38,4 +38,4 @@ def kpis(con, as_of: datetime, stations: list[str] | None = None) -> list[Kpi]:
 def top_categories(con, as_of: datetime, top: int = 5, stations: list[str] | None = None) -> list[tuple[str, int]]:
     start, end = period_window("7d", as_of)
     flt = IncidentFilter(start, end, stations=stations)
-    return queries.run(con, "category_counts", **flt.params()).fetchall()[:top]
+    return queries.fetch(con, "category_counts", **flt.params())[:top]

@@ -14,15 +14,15 @@ LIVE_LAG = timedelta(days=2)
 
 def local_now(con) -> datetime:
     """The current wall-clock time in the store's time zone (the server itself may run on UTC)."""
-    row = queries.run(con, "store_timezone").fetchone()
-    return datetime.now(ZoneInfo(row[0] if row else "Asia/Shanghai")).replace(tzinfo=None)
+    rows = queries.fetch(con, "store_timezone")
+    return datetime.now(ZoneInfo(rows[0][0] if rows else "Asia/Shanghai")).replace(tzinfo=None)
 
 
 def as_of(con, now: datetime | None = None) -> datetime:
     """The end of "the last 24 hours" etc.: the end of the current hour, or of the newest incident's hour
     if the data is old. Whole hours let every period be answered from the hourly aggregates."""
     now = now or local_now(con)
-    latest = queries.run(con, "latest_incident").fetchone()[0]
+    latest = queries.fetch(con, "latest_incident")[0][0]
     reference = now if latest is None or latest >= now - LIVE_LAG else latest
     return hour_floor(reference) + timedelta(hours=1)
 
@@ -39,7 +39,7 @@ def view_filter(con, period: str, categories=None, stations=None, hours=None, cu
 def data_time(con, now: datetime | None = None) -> datetime | None:
     """The time the wall shows as "data as of": now for a live store, the newest incident otherwise."""
     now = now or local_now(con)
-    latest = queries.run(con, "latest_incident").fetchone()[0]
+    latest = queries.fetch(con, "latest_incident")[0][0]
     if latest is None:
         return None
     return now if latest >= now - LIVE_LAG else latest

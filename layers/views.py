@@ -103,12 +103,12 @@ def cell_details(con, controls: Controls, cell: int, res: int, latest: int = 10)
 
 
 def station_options(con, allowed: list[str] | None = None) -> list[tuple[str, str]]:
-    return queries.run(con, "station_list", stations=allowed).fetchall()
+    return queries.fetch(con, "station_list", stations=allowed)
 
 
 def zone_options(con, station: str | None) -> list[tuple[str, str, str]]:
     """(id, name, level) of the communities/villages and grids inside a station."""
-    return queries.run(con, "zone_list", station=station).fetchall() if station else []
+    return queries.fetch(con, "zone_list", station=station) if station else []
 
 
 def hottest_cells(con, controls: Controls, res: int, top: int = 20) -> list[tuple[int, int]]:
