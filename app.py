@@ -1,7 +1,8 @@
 """Composition root: ``python app.py [--db PATH] [--host H] [--port N] [--workers N]``.
 
-Builds the Dash app (pages from ``pages/``, the read API from ``api/``) over a store, and serves it with
-gunicorn. Without ``--db`` and without a demo store, the demo store is built first.
+Builds the Dash app (pages from ``pages/``, the read API from ``api/``, sign-in from ``auth/``) over a store,
+and serves it with gunicorn. Without ``--db`` and without a demo store, the demo store is built first.
+``python app.py users|kiosk|audit …`` manages the store's accounts (see ``auth/cli.py``).
 """
 from __future__ import annotations
 
@@ -9,15 +10,20 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dash
 from flask_compress import Compress
 
 from api.routes import api
+from auth.accounts import Accounts
+from auth.cli import main as accounts_cli
+from auth.web import install
 from data_pipeline.__main__ import DEFAULT_DB
 from data_pipeline.__main__ import main as pipeline
 from layers.reader import StoreReader
 
+ACCOUNT_COMMANDS = ("users", "kiosk", "audit")
 # Gunicorn workers: DuckDB queries release the GIL, so two cores serve well with a few processes.
 DEFAULT_WORKERS = 3
 
@@ -31,7 +37,23 @@ def create_app(db: str | Path = DEFAULT_DB) -> dash.Dash:
     app.server.register_blueprint(api)
     Compress(app.server)
     app.layout = dash.html.Div([dash.page_container])
+    install(app.server, Accounts(db), content_security_policy(app, app.server.config["TILE_URL"]))
     return app
+
+
+def content_security_policy(app: dash.Dash, tile_url: str) -> str:
+    """Only our own origin (and the bureau's intranet tile server, when one is configured).
+
+    Dash's index page runs two small inline scripts: they are allowed by their hashes, nothing else inline.
+    Inline styles stay allowed: Dash components and Leaflet set element styles at run time.
+    """
+    tiles = urlsplit(tile_url.replace("{s}", "a")) if tile_url else None
+    tile_origin = f" {tiles.scheme}://{tiles.netloc}" if tiles and tiles.netloc else ""
+    scripts = " ".join(app.csp_hashes())          # each already quoted: 'sha256-…'
+    return ("default-src 'self'; "
+            f"script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "
+            f"img-src 'self' data: blob:{tile_origin}; font-src 'self' data:; connect-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
 def serve(db: Path, host: str, port: int, workers: int) -> None:
@@ -58,6 +80,9 @@ def serve(db: Path, host: str, port: int, workers: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ACCOUNT_COMMANDS:
+        return accounts_cli(argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--host", default="127.0.0.1")

@@ -10,19 +10,21 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
-from functools import lru_cache
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 import queries
 from api.params import BadRequest, heat_request
+from auth.web import audit, current_principal
+from auth.web import scoped_store as store
+from data_pipeline.export import SHARE_MIN_COUNT, cells_csv
 from layers.basemap import OUTLINE_LEVELS, labels_geojson, outlines_geojson, places_geojson, roads_geojson
 from layers.heatmap import heat_geobuf, heat_geojson
+from queries.incidents import cell_counts
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
-# Basemap layers change only when the store does: cache them per store generation.
-_BASEMAP_CACHE = 16
 # Flask-Compress (app.py) gzips only the mimetypes on its list, which has neither GeoJSON nor geobuf: the API
 # compresses its own payloads. Below _GZIP_MIN_BYTES the gzip header costs more than it saves.
 _GZIP_MIMETYPES = frozenset({"application/geo+json", "application/x-protobuf"})
@@ -32,6 +34,10 @@ _GZIP_LEVEL = 6
 
 def reader():
     return current_app.config["STORE_READER"]
+
+
+def scope_tag(stations: tuple[str, ...] | None) -> str:
+    return "all" if stations is None else hashlib.sha256("\x1f".join(stations).encode()).hexdigest()[:16]
 
 
 @api.errorhandler(BadRequest)
@@ -55,40 +61,47 @@ def gzip_payload(response: Response) -> Response:
 
 @api.get("/health")
 def health():
-    con = reader().cursor()
-    latest, incidents = queries.run(con, "latest_incident").fetchone()
-    return jsonify(status="ok", incidents=incidents, latest_incident=latest.isoformat() if latest else None,
-                   store_generation=reader().generation)
+    """Liveness for anyone; the incident figures only for a caller who may read them (their scope's)."""
+    body = {"status": "ok", "store_generation": reader().generation}
+    principal = current_principal()
+    if principal is not None and principal.stations != ():
+        latest, incidents = queries.run(store(), "latest_incident").fetchone()
+        body |= {"incidents": incidents, "latest_incident": latest.isoformat() if latest else None}
+    return jsonify(body)
 
 
 @api.get("/layers/incidents.geojson")
 def incidents_geojson():
-    collection = heat_geojson(reader().cursor(), heat_request(request.args))
+    collection = heat_geojson(store(), heat_request(request.args))
     return Response(json.dumps(collection, ensure_ascii=False), mimetype="application/geo+json")
 
 
 @api.get("/layers/incidents.pbf")
 def incidents_geobuf():
-    # Revalidated on every use (a new ingest must show at the next refresh); unchanged while the store is.
     req = heat_request(request.args)
-    etag = reader().generation      # read before the body: a swap in between only costs a re-send
-    if request.if_none_match.contains_weak(etag):
-        response = Response(status=304)
-    else:
-        response = Response(heat_geobuf(reader().cursor(), req), mimetype="application/x-protobuf")
-    response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return _revalidated(lambda con: heat_geobuf(con, req), "application/x-protobuf")
+
+
+@api.get("/exports/cells.csv")
+def export_cells():
+    """Incidents per cell as CSV, like ``export cells``; ``suppress=1`` shows cells with 1-2 incidents as "<3"
+    (for sharing outside the bureau). Audited."""
+    req = heat_request(request.args)
+    suppress = request.args.get("suppress", "0") in ("1", "true", "yes")
+    text = cells_csv(cell_counts(store(), req.res, req.flt), suppress_below=SHARE_MIN_COUNT if suppress else None)
+    audit("export", "ok", f"cells res={req.res} {request.query_string.decode()[:300]}")
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="cells_r{req.res}.csv"'})
 
 
 @api.get("/layers/boundaries.geojson")
 def boundaries():
-    return _geojson_response(_cached_basemap(reader().generation, "outlines", _level()))
+    return _basemap_response("outlines", _level())
 
 
 @api.get("/layers/labels.geojson")
 def labels():
-    return _geojson_response(_cached_basemap(reader().generation, "labels", _level()))
+    return _basemap_response("labels", _level())
 
 
 def _level() -> str:
@@ -100,21 +113,35 @@ def _level() -> str:
 
 @api.get("/layers/roads.geojson")
 def roads():
-    return _geojson_response(_cached_basemap(reader().generation, "roads", ""))
+    return _basemap_response("roads", "")
 
 
 @api.get("/layers/places.geojson")
 def places():
-    return _geojson_response(_cached_basemap(reader().generation, "places", ""))
+    return _basemap_response("places", "")
 
 
-def _geojson_response(text: str) -> Response:
-    return Response(text, mimetype="application/geo+json", headers={"Cache-Control": "private, max-age=300"})
+_BASEMAP = {"outlines": outlines_geojson, "labels": labels_geojson,
+            "roads": lambda con, _level: roads_geojson(con), "places": lambda con, _level: places_geojson(con)}
 
 
-@lru_cache(maxsize=_BASEMAP_CACHE)
-def _cached_basemap(generation: str, what: str, level: str) -> str:
-    con = reader().cursor()
-    collection = {"outlines": lambda: outlines_geojson(con, level), "roads": lambda: roads_geojson(con),
-                  "places": lambda: places_geojson(con), "labels": lambda: labels_geojson(con, level)}[what]()
-    return json.dumps(collection, ensure_ascii=False)
+def _basemap_response(what: str, level: str) -> Response:
+    """A basemap layer, built once per store snapshot and scope."""
+    return _revalidated(lambda con: queries.memo(con, ("basemap", what, level), lambda: json.dumps(
+        _BASEMAP[what](con, level), ensure_ascii=False)), "application/geo+json")
+
+
+def _revalidated(body, mimetype: str) -> Response:
+    """``body(con)`` with an ETag of the store generation and the caller's scope, revalidated on every use.
+
+    A new ingest must show at the next refresh, and a browser shared by two users must not revalidate one
+    user's layer for the other. The generation is read before the body: a swap in between costs a re-send.
+    """
+    etag = f"{reader().generation}-{scope_tag(current_principal().stations)}"
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = Response(body(store()), mimetype=mimetype)
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

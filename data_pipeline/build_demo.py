@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from auth.accounts import create_demo_users
 from data_pipeline import store
 from data_pipeline.ingest import ingest_frames
 from data_pipeline.kinds import kind
@@ -37,6 +38,7 @@ def build_demo(db: Path, seed: int = 7, scale: float = 1.0, anchor: date | None 
             ingest_frames(con, kind(name), _frames(scenario, name, cutoff), f"demo:{name}", fingerprint)
             if progress:
                 progress.advance(task)
+    create_demo_users(db, sorted(scenario.boundaries.loc[scenario.boundaries["level"] == "station", "id"]))
 
 
 def _frames(scenario, name: str, cutoff: datetime | None):

@@ -2,10 +2,16 @@
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date, datetime, time
 from pathlib import Path
 
 from data_pipeline.h3cells import cell_to_str
+
+# Exports meant for sharing outside the bureau show cells with fewer incidents than this as "<3": a cell
+# with one or two cases can point at a household or a victim.
+SHARE_MIN_COUNT = 3
+CELLS_HEADER = ["cell", "incidents"]
 
 
 def parse_when(text: str | None, default: datetime) -> datetime:
@@ -29,8 +35,23 @@ def split_list(values: list[str] | None) -> list[str] | None:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
-def write_cells_csv(rows: list[tuple[int, int]], out: Path) -> int:
-    return _write_csv(out, ["cell", "incidents"], ([cell_to_str(c), n] for c, n in rows))
+def cell_rows(rows: list[tuple[int, int]], suppress_below: int | None = None):
+    """(cell hex, incidents) rows; counts under ``suppress_below`` written as "<N"."""
+    for cell, n in rows:
+        yield cell_to_str(cell), (f"<{suppress_below}" if suppress_below and 0 < n < suppress_below else n)
+
+
+def write_cells_csv(rows: list[tuple[int, int]], out: Path, suppress_below: int | None = None) -> int:
+    return _write_csv(out, CELLS_HEADER, cell_rows(rows, suppress_below))
+
+
+def cells_csv(rows: list[tuple[int, int]], suppress_below: int | None = None) -> str:
+    """The same CSV as ``write_cells_csv``, as text (the dashboard's download)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CELLS_HEADER)
+    writer.writerows(cell_rows(rows, suppress_below))
+    return buffer.getvalue()
 
 
 def write_stations_csv(rows: list[tuple[str, str, int]], out: Path) -> int:

@@ -19,6 +19,9 @@ from pathlib import Path
 
 import duckdb
 
+import queries
+from queries import ScopedConnection
+
 # Snapshots kept open: the current one and the one before it (for requests still in flight).
 _KEEP_SNAPSHOTS = 2
 
@@ -28,6 +31,7 @@ class _Snapshot:
     inode: int
     link: Path
     con: duckdb.DuckDBPyConnection
+    old_macros: bool        # written by a version without some of today's macros: cursors get them as TEMP
 
 
 class StoreReader:
@@ -41,7 +45,15 @@ class StoreReader:
         self._serial = itertools.count()
         atexit.register(self.close)
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
+    def cursor(self, stations: tuple[str, ...] | None) -> ScopedConnection:
+        """A cursor on the newest snapshot that reads only ``stations``' data (None: all)."""
+        cursor = self._raw_cursor()
+        if self._snapshots[-1].old_macros:
+            for macro in queries.macros_sql():
+                cursor.execute(macro)
+        return ScopedConnection(cursor, stations)
+
+    def _raw_cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor on the newest snapshot (open it if the file was replaced since)."""
         inode = os.stat(self.path).st_ino
         with self._lock:
@@ -76,7 +88,7 @@ class StoreReader:
         inode = os.stat(link).st_ino            # what the link holds, even if the store was replaced meanwhile
         con = duckdb.connect(str(link), read_only=True)
         con.execute("SET enable_progress_bar = false")
-        self._snapshots.append(_Snapshot(inode, link, con))
+        self._snapshots.append(_Snapshot(inode, link, con, _lacks_macros(con)))
         while len(self._snapshots) > _KEEP_SNAPSHOTS:
             self._drop(self._snapshots.pop(0))
 
@@ -84,6 +96,13 @@ class StoreReader:
     def _drop(snapshot: _Snapshot) -> None:
         snapshot.con.close()
         snapshot.link.unlink(missing_ok=True)
+
+
+def _lacks_macros(con) -> bool:
+    names = {m.split()[5].partition("(")[0] for m in queries.macros_sql()}
+    present = {row[0] for row in con.execute("SELECT function_name FROM duckdb_functions() "
+                                              "WHERE function_type IN ('macro', 'table_macro')").fetchall()}
+    return not names <= present
 
 
 def _remove_orphans(links: Path) -> None:

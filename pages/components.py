@@ -5,12 +5,13 @@ import dash_leaflet as dl
 from dash import dcc, html
 from flask import current_app
 
+from auth.web import csrf_token, current_principal, scoped_store
 from layers.base import Layer
 from layers.basemap import OUTLINE_LEVELS, OUTLINE_STYLE, PLACE_ICONS, store_extent
 from pages import ids
 from pages.i18n import number, t
 
-NAV = (("/", "nav_workspace"), ("/wall", "nav_wall"), ("/plan", "nav_plan"))
+NAV = (("/", "nav_workspace"), ("/wall", "nav_wall"), ("/plan", "nav_plan"), ("/admin", "nav_admin"))
 # Emeishan's centre: where the map opens when the store has no jurisdictions yet.
 FALLBACK_CENTER = (29.60, 103.48)
 # Leaflet's default maxZoom: the deepest a link may open the map.
@@ -19,17 +20,42 @@ MAX_ZOOM = 18
 VIEW_START_DEG = 0.001
 
 
-def reader():
-    return current_app.config["STORE_READER"]
+def store():
+    """The store, as far as the current caller may read it (their stations only, for a chief)."""
+    return scoped_store()
+
+
+def may_open(path: str) -> bool:
+    principal = current_principal()
+    return principal is not None and principal.may_open(path)
 
 
 def topbar(lang: str, active: str) -> html.Div:
     other = "en" if lang == "zh" else "zh"
     links = [dcc.Link(t(key, lang), href=f"{path}?lang={lang}", className="active" if path == active else "")
-             for path, key in NAV]
+             for path, key in NAV if may_open(path)]
     return html.Div([html.H1(t("app_title", lang)), *links, html.Div(className="spacer"),
-                     dcc.Link(t("lang_switch", lang), href=f"{active}?lang={other}", id=ids.LANG_SWITCH)],
-                    className="topbar")
+                     dcc.Link(t("lang_switch", lang), href=f"{active}?lang={other}", id=ids.LANG_SWITCH),
+                     account_menu(lang)], className="topbar")
+
+
+def account_menu(lang: str) -> html.Div:
+    """Who is signed in, and a sign-out button (a POST form with the session's CSRF token)."""
+    principal = current_principal()
+    if principal is None or principal.via != "session":
+        return html.Div()
+    station = f" · {principal.station}" if principal.station else ""
+    return html.Div([
+        html.Span(f"{principal.name} ({t('role_' + principal.role, lang)}{station})", className="who"),
+        html.Form([dcc.Input(type="hidden", name="csrf", value=csrf_token()),
+                   html.Button(t("logout", lang), type="submit", id=ids.LOGOUT, className="logout")],
+                  method="POST", action="/logout"),
+    ], className="account")
+
+
+def no_access(lang: str) -> html.Div:
+    """What a page shows to a caller whose role may not open it (even through a forged page request)."""
+    return html.Div([topbar(lang, ""), html.Div(html.H2(t("no_access", lang)), className="no-access")])
 
 
 def base_map(map_id: str, hex_layer: dl.GeoJSON, lang: str, dark: bool = False, outlines=("station",),
@@ -39,7 +65,7 @@ def base_map(map_id: str, hex_layer: dl.GeoJSON, lang: str, dark: bool = False, 
 
     It opens on ``view`` (lat, lon, zoom) when given, else fitted to the store's extent.
     """
-    extent = store_extent(reader().cursor())
+    extent = store_extent(store())
     children = []
     tile_url = current_app.config.get("TILE_URL")
     if tile_url:

@@ -37,3 +37,8 @@ WALL_KPIS = "wall-kpis"
 WALL_MAP_LAYER = "wall-map-layer"
 WALL_MATRIX = "wall-matrix"
 WALL_UPDATED = "wall-updated"
+
+# Accounts
+LOGOUT = "logout"
+AUDIT_TABLE = "audit-table"
+AUDIT_EVENT = "audit-event"

@@ -8,7 +8,7 @@ from dash import Input, Output, State, callback, dcc, html
 from data_pipeline.h3cells import cell_to_str
 from layers.views import Controls, heat_view, hottest_cells
 from pages import ids
-from pages.components import base_map, legend, reader, topbar
+from pages.components import base_map, legend, may_open, no_access, store, topbar
 from pages.i18n import DEFAULT_LANG, number, t
 
 dash.register_page(__name__, path="/plan", title="治安态势感知 · 研判规划")
@@ -18,6 +18,8 @@ PLAN_RES = 9
 
 def layout(lang: str = DEFAULT_LANG, **_query) -> html.Div:
     lang = "en" if lang == "en" else "zh"
+    if not may_open("/plan"):
+        return no_access(lang)
     hex_layer = dl.GeoJSON(id="plan-hex", format="geobuf", style={"variable": "gis.heatStyle"},
                            onEachFeature={"variable": "gis.bindCount"}, hideout={})
     return html.Div([
@@ -40,7 +42,7 @@ def layout(lang: str = DEFAULT_LANG, **_query) -> html.Div:
           Output(ids.HOTTEST_TABLE, "children"), Input("plan-period", "value"), Input("plan-map", "bounds"),
           Input("plan-map", "zoom"), State(ids.LANG, "data"))
 def update_plan(period, bounds, zoom, lang):
-    con = reader().cursor()
+    con = store()
     controls = Controls(period=period)
     view = heat_view(con, controls, bounds, zoom, t("incidents", lang))
     rows = [html.Tr([html.Td(i + 1), html.Td(cell_to_str(c)), html.Td(number(n, lang))])

@@ -13,7 +13,7 @@ from layers.kpis import kpis, top_categories
 from layers.timeframe import as_of, data_time
 from layers.views import Controls, heat_view
 from pages import ids
-from pages.components import base_map, legend, reader
+from pages.components import base_map, legend, may_open, no_access, store
 from pages.i18n import DEFAULT_LANG, category_label, number, percent, t, timestamp, weekdays
 
 dash.register_page(__name__, path="/wall", title="治安态势感知 · 指挥大屏")
@@ -31,6 +31,8 @@ WALL_RES = 8
 
 def layout(lang: str = DEFAULT_LANG, refresh: str | None = None, **_query) -> html.Div:
     lang = "en" if lang == "en" else "zh"
+    if not may_open("/wall"):
+        return no_access(lang)
     interval_s = int(refresh) if refresh and refresh.isdigit() else REFRESH_S
     hex_layer = dl.GeoJSON(id=ids.WALL_MAP_LAYER, format="geobuf", style={"variable": "gis.heatStyle"}, hideout={})
     return html.Div([
@@ -59,7 +61,7 @@ def layout(lang: str = DEFAULT_LANG, refresh: str | None = None, **_query) -> ht
           Output(ids.WALL_UPDATED, "children"), Input(ids.WALL_TICK, "n_intervals"), Input("wall-screen", "data"),
           State(ids.LANG, "data"))
 def refresh_figures(_tick, screen_height, lang):
-    con = reader().cursor()
+    con = store()
     now = as_of(con)
     tiles = [kpi_tile(k, lang) for k in kpis(con, now)]
     cats = [html.Div([category_label(c, lang), html.Span(number(n, lang), className="n")])
@@ -89,7 +91,7 @@ def _delta(value: float | None) -> str:
           Output("wall-layer-name", "children"), Input(ids.WALL_TICK, "n_intervals"), State(ids.LANG, "data"))
 def cycle_map(tick, lang):
     period, key = CYCLE[(tick or 0) % len(CYCLE)]
-    view = heat_view(reader().cursor(), Controls(period=period), None, None, t("incidents", lang), res=WALL_RES)
+    view = heat_view(store(), Controls(period=period), None, None, t("incidents", lang), res=WALL_RES)
     hideout = view.hideout | {"edge": "#0b1220", "opacity": 0.8}
     return view.url, hideout, legend(INCIDENTS, view.breaks, lang), f"{t('layer_incidents', lang)} · {t(key, lang)}"
 

@@ -11,7 +11,18 @@ from layers.basemap import OUTLINE_LEVELS
 from layers.charts import category_figure, cell_figures, matrix_figure, trend_figure
 from layers.views import Controls, cell_details, heat_view, resolution_for_zoom, station_options, zone_options
 from pages import ids
-from pages.components import base_map, label_url, legend, map_view, outline_url, places_legend, reader, topbar
+from pages.components import (
+    base_map,
+    label_url,
+    legend,
+    map_view,
+    may_open,
+    no_access,
+    outline_url,
+    places_legend,
+    store,
+    topbar,
+)
 from pages.i18n import DEFAULT_LANG, category_label, number, t, timestamp, weekdays
 
 dash.register_page(__name__, path="/", title="治安态势感知 · 派出所工作台")
@@ -23,6 +34,8 @@ DEFAULT_PERIOD = "28d"
 def layout(lang: str = DEFAULT_LANG, period=None, lat=None, lon=None, zoom=None, **_query) -> html.Div:
     """The workspace; a link may set its opening period (not "custom") and map view (``lat``, ``lon``, ``zoom``)."""
     lang = "en" if lang == "en" else "zh"
+    if not may_open("/"):
+        return no_access(lang)
     hex_layer = dl.GeoJSON(id=ids.HEX_LAYER, format="geobuf", style={"variable": "gis.heatStyle"},
                            onEachFeature={"variable": "gis.bindCount"}, hideout={})
     return html.Div([
@@ -39,7 +52,7 @@ def layout(lang: str = DEFAULT_LANG, period=None, lat=None, lon=None, zoom=None,
 
 
 def filter_bar(lang: str, period: str = DEFAULT_PERIOD) -> html.Div:
-    stations = station_options(reader().cursor())
+    stations = station_options(store())
     return html.Div([
         _field(t("period", lang), dcc.RadioItems(
             id=ids.PERIOD, value=period, inline=True, inputStyle={"marginRight": "3px", "marginLeft": "8px"},
@@ -110,14 +123,14 @@ FILTER_INPUTS = [Input(ids.PERIOD, "value"), Input(ids.CUSTOM_RANGE, "start_date
           *FILTER_INPUTS, Input(ids.MAP, "bounds"), Input(ids.MAP, "zoom"), State(ids.LANG, "data"))
 def update_heatmap(period, start, end, categories, station, zone, hours, compare, bounds, zoom, lang):
     controls = controls_from(period, start, end, categories, station, zone, hours, compare)
-    view = heat_view(reader().cursor(), controls, bounds, zoom, t("incidents", lang))
+    view = heat_view(store(), controls, bounds, zoom, t("incidents", lang))
     return view.url, view.hideout, legend(view.layer, view.breaks, lang)
 
 
 @callback(Output(ids.TREND_CHART, "figure"), Output(ids.CATEGORY_CHART, "figure"),
           Output(ids.MATRIX_CHART, "figure"), *FILTER_INPUTS, State(ids.LANG, "data"))
 def update_charts(period, start, end, categories, station, zone, hours, compare, lang):
-    con = reader().cursor()
+    con = store()
     flt = controls_from(period, start, end, categories, station, zone, hours, compare).to_filter(con)
     labels = chart_labels(lang)
     return trend_figure(con, flt, labels), category_figure(con, flt, labels), matrix_figure(con, flt, labels)
@@ -134,7 +147,7 @@ def show_cell(feature, period, start, end, categories, station, zone, hours, com
     if not feature:
         return dash.no_update
     controls = controls_from(period, start, end, categories, station, zone, hours, compare)
-    con, cell, res = reader().cursor(), feature["properties"]["cell"], resolution_for_zoom(zoom)
+    con, cell, res = store(), feature["properties"]["cell"], resolution_for_zoom(zoom)
     details = cell_details(con, controls, str_to_cell(cell), res)
     trend, matrix = cell_figures(details["times"], details["filter"], chart_labels(lang))
     return cell_panel(cell, details, lang, trend, matrix)
@@ -170,5 +183,5 @@ def toggle_places(value):
           State(ids.LANG, "data"))
 def zones_of_station(station, lang):
     options = [{"label": f"{name}（{t(f'level_{level}', lang)}）", "value": zid}
-               for zid, name, level in zone_options(reader().cursor(), station)]
+               for zid, name, level in zone_options(store(), station)]
     return options, None

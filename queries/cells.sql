@@ -5,5 +5,6 @@ WHERE res = $res
   AND hour >= $from_ts AND hour < $to_ts
   AND matches_filter(category, station_id, hour(hour)::INTEGER, CAST($categories AS VARCHAR[]),
                      CAST($stations AS VARCHAR[]), CAST($hours AS INTEGER[]))
+  AND in_scope(station_id, CAST($scope AS VARCHAR[]))
 GROUP BY cell
 ORDER BY incidents DESC, cell;

@@ -7,5 +7,6 @@ WHERE located
   AND matches_filter(category, station_id, hour(occurred_at)::INTEGER, CAST($categories AS VARCHAR[]),
                      CAST($stations AS VARCHAR[]), CAST($hours AS INTEGER[]))
   AND in_zones(community_id, grid_id, CAST($zones AS VARCHAR[]))
+  AND in_scope(station_id, CAST($scope AS VARCHAR[]))
 GROUP BY cell
 ORDER BY incidents DESC, cell;

@@ -176,3 +176,8 @@ CREATE OR REPLACE MACRO matches_filter(category, station_id, hour_of_day, catego
 -- Drill-down below the station: the incident lies in one of these communities/villages or grids (NULL: all).
 CREATE OR REPLACE MACRO in_zones(community_id, grid_id, zones) AS
     (zones IS NULL OR list_contains(zones, community_id) OR list_contains(zones, grid_id));
+
+-- The caller's access scope (issue 4): the stations whose data they may read; NULL = every station.
+-- Rows outside every station (station_id NULL) are visible only to callers with the whole scope.
+CREATE OR REPLACE MACRO in_scope(station_id, scope) AS
+    (scope IS NULL OR coalesce(list_contains(scope, station_id), false));

@@ -4,4 +4,5 @@ FROM jurisdictions z
 LEFT JOIN jurisdictions parent ON parent.id = z.parent_id
 WHERE z.level IN ('community', 'grid')
   AND (z.parent_id = $station OR parent.parent_id = $station)
+  AND in_scope($station, CAST($scope AS VARCHAR[]))
 ORDER BY z.id;

@@ -32,6 +32,7 @@ import pytest
 import requests
 from conftest import REPO, cli, query
 
+from auth.accounts import Accounts
 from data_pipeline.__main__ import main as pipeline
 
 DEMO_SCALE = 0.1
@@ -56,9 +57,13 @@ class Server:
     proc: subprocess.Popen
     log: Path
     db: Path
+    token: str | None = None     # a leader's API token, sent unless a request brings its own headers
 
-    def get(self, path: str, params=None, **kwargs) -> requests.Response:
-        return requests.get(self.base + path, params=params, timeout=REQUEST_TIMEOUT_S, **kwargs)
+    def get(self, path: str, params=None, headers=None, **kwargs) -> requests.Response:
+        headers = dict(headers or {})
+        if self.token:
+            headers.setdefault("Authorization", f"Bearer {self.token}")
+        return requests.get(self.base + path, params=params, headers=headers, timeout=REQUEST_TIMEOUT_S, **kwargs)
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -132,9 +137,19 @@ def demo_store(tmp_path_factory) -> Path:
 
 
 def serve_copy(store: Path, folder: Path) -> Server:
+    """A server on a copy of the store, with a leader's API token for the tests' requests."""
     db = folder / store.name
     shutil.copyfile(store, db)
-    return start_server(db, folder / "server.log")
+    server = start_server(db, folder / "server.log")
+    server.token = leader_token(db)
+    return server
+
+
+def leader_token(db: Path, name: str = "test-leader") -> str:
+    accounts = Accounts(db)
+    if accounts.user(name) is None:
+        accounts.add_user(name, "leader", "test-password-1")
+    return accounts.new_api_token(name)
 
 
 @pytest.fixture(scope="module")

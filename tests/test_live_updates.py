@@ -51,6 +51,7 @@ def write_value(db: Path, value: int) -> None:
 
 
 def value(cursor) -> int:
+    # The reader's snapshot mechanics, below the scope: a raw cursor (the app only hands out scoped ones).
     return cursor.execute("SELECT v FROM t").fetchone()[0]
 
 
@@ -63,12 +64,12 @@ def test_reader_follows_each_replacement_and_leaves_no_links(tmp_path):
     write_value(db, 1)
     reader = StoreReader(db)
     try:
-        in_flight = reader.cursor()
+        in_flight = reader._raw_cursor()
         generations = [reader.generation]
         assert value(in_flight) == 1
         for v in (2, 3, 4, 5):
             write_value(db, v)
-            assert value(reader.cursor()) == v                      # the next cursor sees the new store
+            assert value(reader._raw_cursor()) == v                      # the next cursor sees the new store
             if v == 2:
                 assert value(in_flight) == 1                        # a request in flight keeps its snapshot
             generations.append(reader.generation)
@@ -96,9 +97,9 @@ def test_reader_takes_the_store_replaced_while_it_opens(tmp_path, monkeypatch):
     reader = StoreReader(db)
     try:
         monkeypatch.setattr(os, "link", link_after_a_swap)
-        assert value(reader.cursor()) == 2
+        assert value(reader._raw_cursor()) == 2
         monkeypatch.setattr(os, "link", real_link)
-        assert value(reader.cursor()) == 2
+        assert value(reader._raw_cursor()) == 2
         assert len(links_of(db)) == 1                               # the second cursor did not reopen
     finally:
         reader.close()
@@ -117,7 +118,7 @@ def test_reader_removes_links_of_dead_processes(tmp_path):
     os.link(db, alive)                                               # a process that still runs
     reader = StoreReader(db)
     try:
-        assert value(reader.cursor()) == 1
+        assert value(reader._raw_cursor()) == 1
         assert not orphan.exists()
         assert alive.exists()
     finally:
@@ -195,6 +196,7 @@ class Hit:
 
 def load(server: Server, thread: int, stop: threading.Event, deadline: float, hits: list[Hit]) -> None:
     session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {server.token}"
     step = thread
     while not stop.is_set() and time.monotonic() < deadline:
         path, params = LOAD[step % len(LOAD)]

@@ -29,6 +29,7 @@ from ui_helpers import (
     wait_until,
 )
 
+from auth.accounts import DEMO_PASSWORD, Accounts
 from layers.base import CHANGE_COLORS, HEAT_COLORS
 
 CHROMIUM = find_executable(CHROMIUM_CANDIDATES)
@@ -63,6 +64,7 @@ def app(tmp_path_factory):
     server = AppServer(db, tmp / "server.log")
     try:
         server.wait_healthy()
+        server.token = Accounts(db).new_api_token("leader")
         yield server
     finally:
         server.stop()
@@ -71,6 +73,7 @@ def app(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser(app):
     b = Browser(CHROMIUM, CHROMEDRIVER, app.url)
+    b.login("leader", DEMO_PASSWORD)       # build-demo's documented leader
     yield b
     b.quit()
 
@@ -347,3 +350,34 @@ def test_screenshots(browser, app, name, path, map_id, width, height, scale):
     png = browser.screenshot(SCREENSHOTS / name)
     assert png_size(png) == (width * scale, height * scale)
     assert_clean(browser)
+
+
+def test_station_chief_sees_only_their_station(browser, app):
+    """Signed in as 名山's chief: the filter offers only 名山, every drawn hexagon holds only 名山's incidents,
+    and the planner page is refused; then back to the leader for the other tests."""
+    chief, station = "chief-02", "511181-02"
+    try:
+        logout(browser)
+        browser.login(chief, DEMO_PASSWORD)
+        browser.open("/")
+        url, expected, drawn = settled_heatmap(browser, app, "map")
+        browser.css("#station").click()
+        options = wait_until(lambda: browser.texts(".dash-dropdown-options label"), "the station options")
+        assert options == ["名山派出所"]
+        # The leader's API, asked for 名山 only, gives exactly what the chief's map drew.
+        own = api_cells(app, url.replace("?", f"?station={station}&", 1))
+        assert {c: p["incidents"] for c, p in expected.items()} == {c: p["incidents"] for c, p in own.items()}
+        assert chief in browser.text(".account")
+        assert_clean(browser)
+        browser.driver.get(app.url + "/plan")
+        wait_until(lambda: "无权访问" in browser.driver.page_source, "the planner page to be refused")
+    finally:
+        logout(browser)
+        browser.login("leader", DEMO_PASSWORD)
+
+
+def logout(browser: Browser) -> None:
+    browser.driver.get(browser.base_url + "/")
+    wait_until(lambda: browser.driver.find_elements("css selector", "#logout"), "the sign-out button")
+    browser.css("#logout").click()
+    wait_until(lambda: "/login" in browser.driver.current_url, "the login page after sign-out")

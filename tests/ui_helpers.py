@@ -67,6 +67,7 @@ class AppServer:
     def __init__(self, db: Path, log: Path, workers: int = 2):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.token: str | None = None
         self.log = log
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIS_")}   # no tile server, default refresh
         self._log_file = open(log, "w")   # noqa: SIM115 — closed in stop()
@@ -84,7 +85,11 @@ class AppServer:
         return wait_until(health, "the app's /api/v1/health", SERVER_START_TIMEOUT_S)
 
     def get_json(self, path: str):
-        with urllib.request.urlopen(self.url + path, timeout=30) as response:
+        """GET with the server's API token (a leader's) once ``token`` is set."""
+        request = urllib.request.Request(self.url + path)
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
 
     def stop(self) -> None:
@@ -271,6 +276,14 @@ class Browser:
         wait_until(lambda: self.driver.execute_script(
             "return !!document.querySelector('.leaflet-container') && !document.querySelector('._dash-loading')"),
             f"{path} to render its map")
+
+    def login(self, name: str, password: str, lang: str = "zh") -> None:
+        """Sign in through the real login form (the session cookie then rides on every request)."""
+        self.driver.get(f"{self.base_url}/login?lang={lang}")
+        self.css("#username").send_keys(name)
+        self.css("#password").send_keys(password)
+        self.css("#login-submit").click()
+        wait_until(lambda: "/login" not in self.driver.current_url, f"{name} to be signed in")
 
     def hexes(self, map_id: str) -> list[dict] | None:
         return self.driver.execute_script(_HEXES_JS, map_id)

@@ -1,0 +1,1 @@
+"""Accounts, sign-in and scoped access (issue 4)."""
