@@ -34,7 +34,9 @@ PLACE_KINDS = ("school", "hospital", "night_market", "hotel", "transport_hub", "
 ROAD_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary", "residential", "service",
                 "track", "other")
 
-# Typical urban/rural travel speeds by class; used where a source gives no speed.
+# Typical urban/rural travel speeds by class; used where a source gives no speed. For OpenStreetMap ways
+# the source speed is the maxspeed tag when it is a plain number of km/h ("30"); anything else ("50 mph",
+# "RU:urban", "walk", "none", "30;50") leaves the class default, rather than guessing a country's rules.
 DEFAULT_SPEED_KMH = {
     "motorway": 100.0, "trunk": 70.0, "primary": 50.0, "secondary": 40.0, "tertiary": 30.0,
     "residential": 20.0, "service": 15.0, "track": 15.0, "other": 20.0,
@@ -84,6 +86,10 @@ _POINT_ALIASES = {
     "x": ("x",), "y": ("y",),
 }
 
+# OpenStreetMap's keys for the road fields, so an extract (or an Overpass GeoJSON dump) loads without a
+# mapping: the way id, the highway tag (→ road_class through SYNONYMS below) and the maxspeed tag.
+_OSM_ROAD_ALIASES = {"id": ("osm_id",), "road_class": ("highway",), "speed_kmh": ("maxspeed",)}
+
 KINDS: dict[str, Kind] = {
     "incidents": Kind("incidents", "incidents", (
         Field("id"),
@@ -127,7 +133,7 @@ KINDS: dict[str, Kind] = {
         Field("id"), Field("name"),
         Field("road_class", "enum", choices=ROAD_CLASSES, fallback="other"),
         Field("speed_kmh", "number"),
-    ), geometry="line"),
+    ), geometry="line", aliases=_OSM_ROAD_ALIASES),
 }
 
 
@@ -160,11 +166,20 @@ SYNONYMS: dict[str, dict[str, str]] = {
     "level": {"分局": "bureau", "县局": "bureau", "市局": "bureau", "派出所": "station", "社区": "community",
               "村": "community", "网格": "grid", "圈": "ring"},
     "unit_kind": {"车巡": "car", "摩托": "motorbike", "步巡": "foot", "vehicle": "car", "bike": "motorbike"},
+    # OSM highway values: the eight classes by their own names, a *_link ramp as the road it serves,
+    # living_street (a shared residential street) as residential. unclassified is kept as tertiary: in OSM it
+    # is the lowest rung of the through network, a step above residential streets, and China's village roads
+    # (村道) that carry rural through traffic are tagged so. Everything else falls back to "other": footway,
+    # cycleway, path, steps, pedestrian, platform, corridor, bridleway, busway, road (class unknown).
     "road_class": {"motorway_link": "motorway", "trunk_link": "trunk", "primary_link": "primary",
                    "secondary_link": "secondary", "tertiary_link": "tertiary", "unclassified": "tertiary",
                    "living_street": "residential", "高速": "motorway", "国道": "trunk", "省道": "primary",
                    "县道": "secondary", "乡道": "tertiary"},
 }
+
+# OpenStreetMap highway values that are not roads one can travel today (lifecycle states): an extract's
+# ways tagged so are left out by the reader, like lines that are not highways at all.
+OSM_HIGHWAY_NOT_ROADS = ("construction", "proposed", "planned", "abandoned", "disused", "razed", "demolished")
 
 # Compass points in 22.5° steps from north, for directions written as letters (OSM camera:direction).
 COMPASS_POINTS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",

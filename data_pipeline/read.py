@@ -4,6 +4,8 @@
 quarantined row with its reason instead of a failed file), plus ``_rec``, the record's 0-based position,
 and for spatial formats ``_lon``/``_lat`` (point geometry) or ``_geom`` (WKB of any other geometry).
 Rows the CSV parser itself cannot read come back as ``malformed`` with their line and text.
+An OpenStreetMap extract (``.osm.pbf``, ``.osm``) is read through GDAL's OSM driver (bundled with the
+pyogrio wheel) as its road network: one row per highway way, see ``_read_osm``.
 """
 from __future__ import annotations
 
@@ -21,9 +23,12 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from data_pipeline.kinds import OSM_HIGHWAY_NOT_ROADS
+
 # Chinese Windows exports are mostly GBK; GB18030 is its superset and decodes any GBK file.
 FALLBACK_ENCODING = "gb18030"
 SPATIAL_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
+OSM_SUFFIXES = (".osm.pbf", ".osm")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 
 
@@ -43,7 +48,7 @@ class Source:
     """What the read stage learned about a file."""
 
     path: Path
-    format: str                      # csv | parquet | spatial
+    format: str                      # csv | parquet | spatial | osm
     columns: list[str]               # source column names, in file order
     rows: int                        # records read into src (malformed rows not included)
     malformed: list[Malformed] = field(default_factory=list)
@@ -66,6 +71,8 @@ def source_format(path: Path) -> str:
     name = path.name.lower()
     if name.endswith(".parquet") or name.endswith(".pq"):
         return "parquet"
+    if name.endswith(OSM_SUFFIXES):
+        return "osm"
     if name.endswith(SPATIAL_SUFFIXES):
         return "spatial"
     return "csv"
@@ -82,6 +89,8 @@ def read_source(con: duckdb.DuckDBPyConnection, path: Path, encoding: str | None
             return _read_parquet(con, path)
         if fmt == "spatial":
             return _read_spatial(con, path)
+        if fmt == "osm":
+            return _read_osm(con, path)
         return _read_csv(con, path, encoding, delimiter)
     except (duckdb.Error, OSError, UnicodeError, EOFError) as err:   # EOFError: a truncated .gz
         raise SourceError(f"{path}: cannot be read as {fmt}: {err}") from None
@@ -231,12 +240,16 @@ def _sample_geometries(con) -> np.ndarray:
     return shapely.from_wkb(np.array(wkb, dtype=object)) if wkb else np.empty(0, dtype=object)
 
 
-def _read_spatial(con, path: Path) -> Source:
+def _read_spatial(con, path: Path, **read_options) -> Source:
+    """A GDAL-readable file → ``src``; ``read_options`` (layer, where, driver open options) go to pyogrio."""
     import pyogrio
     import shapely
 
-    table = pyogrio.read_arrow(path)[1]
-    meta = pyogrio.read_info(path)
+    try:
+        table = pyogrio.read_arrow(path, **read_options)[1]
+        meta = pyogrio.read_info(path, layer=read_options.get("layer"))
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+        raise SourceError(f"{path}: GDAL cannot read it: {err}") from None
     geometry_name = next((n for n in table.column_names if n in ("wkb_geometry", "geometry")), None)
     wkb = table.column(geometry_name).to_numpy(zero_copy_only=False) if geometry_name else None
     props = table.drop_columns([geometry_name]) if geometry_name else table
@@ -259,6 +272,34 @@ def _read_spatial(con, path: Path) -> Source:
     con.execute("CREATE OR REPLACE TEMP TABLE src AS SELECT * FROM src_arrow")
     con.unregister("src_arrow")
     return Source(path, "spatial", columns, len(text), geometry=geometry, source_crs=meta.get("crs"))
+
+
+def _read_osm(con, path: Path) -> Source:
+    """An OpenStreetMap extract → ``src``: its highway ways, with OSM's tags as columns.
+
+    GDAL's OSM driver puts ways in the ``lines`` layer with the common keys as fields (``osm_id``, ``name``,
+    ``highway``) and every other tag in ``other_tags`` (as JSON here); ``maxspeed`` is lifted out of it.
+    Only roads are records of an extract for this pipeline, so these are filtered here and are neither read
+    rows nor rejects: lines without a highway tag (rivers, railways, power lines, barriers) and highways
+    not travelled now (``OSM_HIGHWAY_NOT_ROADS``: under construction, proposed, abandoned). Two kinds of
+    highway way never reach the lines layer at all: closed ways OSM marks as areas (pedestrian squares,
+    platforms) are polygons in GDAL's ``multipolygons`` layer, and ways cut by the extract's edge down to one
+    node have no line to draw.
+    """
+    source = _read_spatial(con, path, layer="lines", where="highway IS NOT NULL", TAGS_FORMAT="json")
+    # Renumbered after the filter, so _rec stays the 0-based position among the rows read.
+    con.execute("CREATE OR REPLACE TEMP TABLE src AS "
+                "SELECT row_number() OVER (ORDER BY _rec) - 1 AS _rec, * EXCLUDE (_rec), "
+                "json_extract_string(other_tags, '$.maxspeed') AS maxspeed "
+                "FROM src WHERE NOT list_contains($not_roads, highway) ORDER BY _rec",
+                {"not_roads": list(OSM_HIGHWAY_NOT_ROADS)})
+    source.format = "osm"
+    source.columns = [*source.columns, "maxspeed"]
+    source.rows = con.execute("SELECT count(*) FROM src").fetchone()[0]
+    if source.rows == 0:
+        # GDAL reads a truncated extract without complaint up to the cut, and ways come after the nodes.
+        raise SourceError(f"{path}: no highway ways in this OpenStreetMap file (is it cut short?)")
+    return source
 
 
 def _castable(column: pa.ChunkedArray) -> bool:
