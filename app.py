@@ -37,7 +37,9 @@ def create_app(db: str | Path = DEFAULT_DB) -> dash.Dash:
     app.server.register_blueprint(api)
     Compress(app.server)
     app.layout = dash.html.Div([dash.page_container])
-    install(app.server, Accounts(db), content_security_policy(app, app.server.config["TILE_URL"]))
+    # Dash adds inline scripts (clientside callbacks of the pages) while it sets itself up at the first
+    # request, so the policy is computed per response rather than now.
+    install(app.server, Accounts(db), lambda: content_security_policy(app, app.server.config["TILE_URL"]))
     return app
 
 

@@ -29,8 +29,11 @@ PUBLIC_PREFIXES = ("/login", "/kiosk/", "/assets/", "/_dash-component-suites/", 
                    "/api/v1/health")
 
 
-def install(server: Flask, accounts: Accounts, csp: str) -> None:
-    """Wire authentication, authorisation, CSRF checks, the audit trail and security headers into ``server``."""
+def install(server: Flask, accounts: Accounts, csp) -> None:
+    """Wire authentication, authorisation, CSRF checks, the audit trail and security headers into ``server``.
+
+    ``csp()`` gives the Content-Security-Policy for a response.
+    """
     server.config.update(
         ACCOUNTS=accounts, SECRET_KEY=accounts.secret_key(), CSP=csp,
         SESSION_COOKIE_NAME="gis_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
@@ -212,10 +215,11 @@ def csrf_token() -> str:
 
 # -- responses ---------------------------------------------------------------------------------------------
 def security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", current_app.config["CSP"])
+    response.headers.setdefault("Content-Security-Policy", current_app.config["CSP"]())
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer Chrome sends "Origin: null" on our own form posts.
+    response.headers["Referrer-Policy"] = "same-origin"
     if request.path.startswith(("/login", "/kiosk/", "/api/", "/_dash-")):
         response.headers.setdefault("Cache-Control", "no-store")
     return response

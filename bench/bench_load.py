@@ -36,7 +36,7 @@ import numpy as np
 import requests
 
 from bench._util import record
-from bench.bench_ui import demo_store, running_app
+from bench.bench_ui import BENCH_PASSWORD, BENCH_USER, bench_account, demo_store, fetch, running_app
 
 USERS = int(os.environ.get("BENCH_LOAD_USERS", "30"))
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
@@ -177,6 +177,8 @@ class User:
 
     def open_page(self) -> bool:
         def page():
+            for http in (self.http, self.http_charts):
+                sign_in(http, self.base)
             html = checked(self.http.get(self.base + "/", timeout=REQUEST_TIMEOUT_S)).text
             self.end_id = json.loads(re.search(r'<script id="_dash-config"[^>]*>(.*?)</script>', html, re.S)
                                      .group(1)).get("end_id")
@@ -232,6 +234,14 @@ class User:
         self.lon = min(max(self.lon, AREA["lon"][0]), AREA["lon"][1])
 
 
+def sign_in(http: requests.Session, base: str) -> None:
+    """The login form, as a browser submits it (CSRF token included); the session keeps the cookie."""
+    form = checked(http.get(base + "/login", timeout=REQUEST_TIMEOUT_S)).text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    checked(http.post(base + "/login", data={"username": BENCH_USER, "password": BENCH_PASSWORD, "csrf": csrf},
+                      timeout=REQUEST_TIMEOUT_S))
+
+
 def run_load(base: str) -> dict:
     if urlsplit(base).hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit(f"bench_load only runs against loopback, not {base}")
@@ -269,11 +279,12 @@ def main() -> None:
             store = None
         else:
             db, _ = demo_store()
+            bench_account(db)
             base = stack.enter_context(running_app(db, WORKERS))
             store = str(db)
-        health = requests.get(base + "/api/v1/health", timeout=REQUEST_TIMEOUT_S).json()
+        health = json.loads(fetch(base + "/api/v1/health"))
         figures = run_load(base)
-        record("load_30_users", {"incidents": health["incidents"], "store": store,
+        record("load_30_users", {"incidents": health.get("incidents"), "store": store,
                                  "workers": WORKERS or "app default", **figures, "cpus": os.cpu_count(),
                                  "loadavg_before": round(load_before, 2),
                                  "loadavg_after": round(os.getloadavg()[0], 2)})

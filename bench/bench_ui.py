@@ -228,6 +228,14 @@ class Chromium:
     def probe(self) -> dict:
         return self.js("return window.__benchProbe || null;") or {}
 
+    def login(self, app: str) -> None:
+        """Sign in through the login form (clearing the cache later keeps the session cookie)."""
+        self.driver.get(f"{app}/login")
+        self.driver.find_element("id", "username").send_keys(BENCH_USER)
+        self.driver.find_element("id", "password").send_keys(BENCH_PASSWORD)
+        self.driver.find_element("id", "login-submit").click()
+        wait_until(lambda: "/login" not in self.driver.current_url, "the bench user to be signed in", DRAW_TIMEOUT_S)
+
     def clear_cache(self) -> None:
         self.cdp("Network.clearBrowserCache")
 
@@ -417,8 +425,25 @@ def median(runs: list[dict], key: str = "ms") -> float:
     return round(statistics.median(r[key] for r in runs), 1)
 
 
+# The bench signs in like a user: a leader of its own in the store's accounts (made if missing).
+BENCH_USER, BENCH_PASSWORD = "bench-leader", "bench-password-1"
+_token: list[str] = []
+
+
+def bench_account(db: Path) -> str:
+    """Make sure the bench's leader exists; remember an API token for ``fetch``."""
+    from auth.accounts import Accounts
+
+    accounts = Accounts(db)
+    if accounts.user(BENCH_USER) is None:
+        accounts.add_user(BENCH_USER, "leader", BENCH_PASSWORD)
+    _token[:] = [accounts.new_api_token(BENCH_USER)]
+    return _token[0]
+
+
 def fetch(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=120) as response:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {_token[0]}"} if _token else {})
+    with urllib.request.urlopen(request, timeout=120) as response:
         return response.read()
 
 
@@ -438,10 +463,12 @@ def main() -> None:
     db, build_s = demo_store()
     store = store_label(db)
     load_before = os.getloadavg()[0]
+    bench_account(db)
     with running_app(db) as app:
         health = json.loads(fetch(app + HEALTH))
         browser = Chromium(*SCREEN)
         try:
+            browser.login(app)
             ours = measure_ours(browser, app)
             geojson = json.loads(fetch(app + geojson_path(ours["hex_url"])))
             html, peer_data_bytes = peer_html(peer_figure(geojson, ours["map_size"]))

@@ -277,6 +277,12 @@ class Browser:
             "return !!document.querySelector('.leaflet-container') && !document.querySelector('._dash-loading')"),
             f"{path} to render its map")
 
+    def open_plain(self, path: str, width: int = 1600, height: int = 1000) -> None:
+        """Open a page that has no map (the login form)."""
+        self.reset_logs()
+        self.set_viewport(width, height)
+        self.driver.get(self.base_url + path)
+
     def login(self, name: str, password: str, lang: str = "zh") -> None:
         """Sign in through the real login form (the session cookie then rides on every request)."""
         self.driver.get(f"{self.base_url}/login?lang={lang}")
