@@ -368,7 +368,8 @@ def peer_server(html: str, app_url: str):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             if self.path.startswith("/api/"):
-                upstream = urllib.request.Request(app_url + self.path, headers={"Accept-Encoding": "gzip"})
+                upstream = urllib.request.Request(app_url + self.path, headers={
+                    "Accept-Encoding": "gzip", "Authorization": f"Bearer {_token[0]}"})
                 with urllib.request.urlopen(upstream, timeout=120) as response:
                     body, headers = response.read(), response.headers
                 self.send_response(200)
