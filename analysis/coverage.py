@@ -467,6 +467,36 @@ def _covered_fine_cells_chunk(sectors: CameraSectors, res: int) -> np.ndarray:
     return candidate_cells[covered]
 
 
+def fine_cells_by_sector(sectors: CameraSectors, res: int = COVERAGE_RES) -> tuple[np.ndarray, np.ndarray]:
+    """(sector index, fine cell) for every fine cell whose centre lies in a sector: what each camera covers,
+    so that the store can answer coverage for any subset of cameras (a kind, an owner, the online ones)."""
+    if len(sectors) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    sector_parts, cell_parts = [], []
+    for start in range(0, len(sectors), _CAMERAS_PER_CHUNK):
+        chunk = sectors.take(np.arange(start, min(start + _CAMERAS_PER_CHUNK, len(sectors))))
+        origins = latlng_to_cells(chunk.lat, chunk.lon, res)
+        owners, cells = _grid_disks(origins, _rings_to_reach(origins, chunk.range_m))
+        centre_lat, centre_lon = cell_centres(cells)
+        inside = _pairs_in_sector(chunk, owners, centre_lat, centre_lon)
+        sector_parts.append(owners[inside] + start)
+        cell_parts.append(cells[inside])
+    return np.concatenate(sector_parts), np.concatenate(cell_parts)
+
+
+def fine_cell_capacity(map_cells: np.ndarray, fine_res: int = COVERAGE_RES) -> np.ndarray:
+    """How many fine cells make a whole map cell (all of one resolution): the denominator of its coverage,
+    by the same rule as :func:`coverage_by_cell` (an exact count of fine centres near the fine raster, the
+    area ratio above it)."""
+    map_cells = np.asarray(map_cells, dtype=np.int64)
+    if len(map_cells) == 0:
+        return np.empty(0)
+    res = int((map_cells[0] >> 52) & 15)
+    if fine_res - res <= EXACT_COUNT_MAX_LEVELS:
+        return fine_cells_per_cell(map_cells, fine_res).astype(float)
+    return cell_areas_m2(map_cells) / _fine_cell_area_m2(map_cells, fine_res)
+
+
 def covered_fine_cells(sectors: CameraSectors, res: int = COVERAGE_RES) -> np.ndarray:
     """Sorted unique fine H3 cells (int64) whose centre lies in at least one sector.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -15,12 +16,23 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from data_pipeline import store
-from data_pipeline.export import SHARE_MIN_COUNT, parse_when, split_list, write_cells_csv, write_stations_csv
+from data_pipeline.export import (
+    SHARE_MIN_COUNT,
+    parse_when,
+    split_list,
+    write_blind_spots_csv,
+    write_cells_csv,
+    write_coverage_csv,
+    write_plan_csv,
+    write_stations_csv,
+)
+from data_pipeline.h3cells import MAP_RESOLUTIONS
 from data_pipeline.ingest import ingest_file
-from data_pipeline.kinds import KINDS, kind
+from data_pipeline.kinds import CAMERA_KINDS, KINDS, kind
 from data_pipeline.mapping import MappingError, load_mapping
 from data_pipeline.read import SourceError
 from data_pipeline.report import REPORT_FIELDS, reconciles, store_report
+from layers.coverage import BLIND_RES, blind_spot_table, coverage_table, plan_cameras
 from queries import ScopedConnection
 from queries.incidents import EARLIEST, LATEST, IncidentFilter, cell_counts, station_counts
 
@@ -78,7 +90,35 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", type=Path, required=True)
     cells.set_defaults(handler=cmd_export_cells)
     stations.set_defaults(handler=cmd_export_stations)
+
+    coverage = export_sub.add_parser("coverage", help="camera coverage and incidents in sight per H3 cell")
+    coverage.add_argument("--resolution", type=int, required=True, choices=MAP_RESOLUTIONS)
+    blind = export_sub.add_parser("blind-spots", help="blind spots (盲区) ranked by priority")
+    blind.add_argument("--resolution", type=int, default=BLIND_RES, choices=MAP_RESOLUTIONS)
+    blind.add_argument("--top", type=int, help="only the K highest-ranked")
+    for p in (coverage, blind):
+        _period_options(p)
+    coverage.set_defaults(handler=cmd_export_coverage)
+    blind.set_defaults(handler=cmd_export_blind_spots)
+
+    plan = sub.add_parser("plan", help="planning tools")
+    plan_sub = plan.add_subparsers(dest="what", required=True)
+    cams = plan_sub.add_parser("cameras", help="where N new cameras would see the most incidents (布点建议)")
+    cams.add_argument("--n", type=int, required=True)
+    cams.add_argument("--kind", default="video", choices=CAMERA_KINDS, help="camera kind (its default FOV/range)")
+    cams.add_argument("--range-m", type=float)
+    cams.add_argument("--fov-deg", type=float)
+    _period_options(cams)
+    cams.set_defaults(handler=cmd_plan_cameras)
     return parser
+
+
+def _period_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.add_argument("--from", dest="from_", help="inclusive ISO date or timestamp (occurred_at)")
+    p.add_argument("--to", help="exclusive ISO date or timestamp")
+    p.add_argument("--category", action="append", help="canonical category; repeat or comma-separate")
+    p.add_argument("--out", type=Path, required=True)
 
 
 def cmd_ingest(args) -> int:
@@ -144,6 +184,42 @@ def cmd_export_stations(args) -> int:
     return 0
 
 
+def cmd_export_coverage(args) -> int:
+    with _operator_store(args.db) as con:
+        table = coverage_table(con, args.resolution, _filter(args))
+    n = write_coverage_csv(table, args.out)
+    console.print(f"{n} cells, {table['incidents'].sum()} incidents, {table['covered_incidents'].sum()} in sight "
+                  f"of an online camera → {args.out}")
+    return 0
+
+
+def cmd_export_blind_spots(args) -> int:
+    with _operator_store(args.db) as con:
+        ranked = blind_spot_table(con, _filter(args), args.resolution, args.top)
+    n = write_blind_spots_csv(ranked, args.out)
+    console.print(f"{n} blind spots → {args.out}")
+    return 0
+
+
+def cmd_plan_cameras(args) -> int:
+    if args.n < 1:
+        raise ValueError("--n must be at least 1")
+    with _operator_store(args.db) as con:
+        placement = plan_cameras(con, _filter(args), args.n, args.kind, args.range_m, args.fov_deg)
+    write_plan_csv(placement.cameras, args.out)
+    print(json.dumps(placement.summary() | {"cameras": len(placement.cameras), "out": str(args.out)}))
+    return 0
+
+
+@contextmanager
+def _operator_store(db: Path):
+    con = store.read_only(db)
+    try:
+        yield operator(con)
+    finally:
+        con.close()
+
+
 def operator(con) -> ScopedConnection:
     """The command line serves the operator of the server, who may read the whole store."""
     return ScopedConnection(con, None)
@@ -151,7 +227,7 @@ def operator(con) -> ScopedConnection:
 
 def _filter(args) -> IncidentFilter:
     return IncidentFilter(parse_when(args.from_, EARLIEST), parse_when(args.to, LATEST),
-                          split_list(args.category), split_list(args.station))
+                          split_list(args.category), split_list(getattr(args, "station", None)))
 
 
 def _progress() -> Progress:

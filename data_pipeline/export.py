@@ -58,6 +58,30 @@ def write_stations_csv(rows: list[tuple[str, str, int]], out: Path) -> int:
     return _write_csv(out, ["station_id", "station_name", "incidents"], rows)
 
 
+def write_coverage_csv(table, out: Path) -> int:
+    """``cell``, ``coverage`` (0-1), ``incidents``, ``covered_incidents`` (counted per point)."""
+    rows = ([cell_to_str(c), round(float(cov), 4), int(n), int(k)] for c, cov, n, k in
+            zip(table["cell"], table["coverage"], table["incidents"], table["covered_incidents"]))
+    return _write_csv(out, ["cell", "coverage", "incidents", "covered_incidents"], rows)
+
+
+def write_blind_spots_csv(ranked, out: Path) -> int:
+    """Ranked: ``rank``, ``cell``, ``score``, ``incidents``, ``uncovered``, ``coverage``, ``lat``, ``lon``."""
+    rows = ([int(r.rank), cell_to_str(r.cell), round(float(r.score), 2), int(r.incidents), int(r.uncovered),
+             round(float(r.coverage), 4), round(float(r.lat), 6), round(float(r.lon), 6)]
+            for r in ranked.itertuples())
+    return _write_csv(out, ["rank", "cell", "score", "incidents", "uncovered", "coverage", "lat", "lon"], rows)
+
+
+def write_plan_csv(cameras, out: Path) -> int:
+    """One row per new camera: ``lat``, ``lon``, ``azimuth_deg`` (blank: 360°), ``fov_deg``, ``range_m``,
+    ``gain_incidents``."""
+    rows = ([round(float(r.lat), 7), round(float(r.lon), 7), "" if r.azimuth_deg != r.azimuth_deg else
+             round(float(r.azimuth_deg), 1), float(r.fov_deg), float(r.range_m), int(r.gain_incidents)]
+            for r in cameras.itertuples())
+    return _write_csv(out, ["lat", "lon", "azimuth_deg", "fov_deg", "range_m", "gain_incidents"], rows)
+
+
 def _write_csv(out: Path, header: list[str], rows) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     count = 0

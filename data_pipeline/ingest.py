@@ -18,6 +18,7 @@ import shapely
 
 import queries
 from data_pipeline import store
+from data_pipeline.coverage import cover_incidents, index_cameras
 from data_pipeline.crs import is_projected, normalise_crs
 from data_pipeline.dedupe import keep_fresh
 from data_pipeline.h3cells import MAP_RESOLUTIONS
@@ -123,10 +124,8 @@ def ingest_frames(con, kind: Kind, frames, label: str, fingerprint: str) -> Inge
         else:
             result.loaded += load_shapes(con, kind, "wgs84", run_id)
             result.located = result.loaded
-    if kind.name == "incidents" and result.loaded:
-        aggregate_run(con, run_id)
-    if kind.name == "boundaries" and result.loaded:
-        reassign_jurisdictions(con)
+    if result.loaded:
+        after_load(con, kind.name, run_id)
     _record_run(con, result, run_id, fingerprint, fingerprint, started)
     _drop_stage_tables(con)
     return result
@@ -171,10 +170,19 @@ def _load(con, kind: Kind, crs: str, run_id: int, result: IngestResult) -> None:
         else:
             result.loaded = result.located = load_shapes(con, kind, crs, run_id)
     with result.stage("aggregate"):
-        if kind.name == "incidents" and result.loaded:
-            aggregate_run(con, run_id)
-        if kind.name == "boundaries" and result.loaded:
-            reassign_jurisdictions(con)
+        if result.loaded:
+            after_load(con, kind.name, run_id)
+
+
+def after_load(con, kind_name: str, run_id: int) -> None:
+    """What a load changes downstream: aggregates, camera coverage, jurisdictions of stored points."""
+    if kind_name == "incidents":
+        aggregate_run(con, run_id)
+        cover_incidents(con, run_id)
+    elif kind_name == "cameras":
+        index_cameras(con, run_id)
+    elif kind_name == "boundaries":
+        reassign_jurisdictions(con)
 
 
 def index_context(con, kind: Kind, crs: str = "wgs84") -> IndexContext:

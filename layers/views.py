@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import queries
 from layers.base import Layer
@@ -86,6 +86,21 @@ def heat_url(req: HeatRequest) -> str:
     if req.bbox:
         params.append(("bbox", ",".join(f"{v:.5f}" for v in req.bbox)))
     return "/api/v1/layers/incidents.pbf?" + urlencode(params)
+
+
+def still_covers(current_url: str | None, new_url: str, bounds) -> bool:
+    """True when the hexagons already loaded (``current_url``) are the new request's: the same layer and
+    filter, and a viewport padded around the old one that still holds the new one. Small pans then cost
+    neither a count nor a download."""
+    if not current_url or not bounds:
+        return False
+    old, new = parse_qs(urlsplit(current_url).query), parse_qs(urlsplit(new_url).query)
+    old_bbox, _ = old.pop("bbox", [None])[0], new.pop("bbox", None)
+    if old != new or old_bbox is None or urlsplit(current_url).path != urlsplit(new_url).path:
+        return False
+    west, south, east, north = (float(v) for v in old_bbox.split(","))
+    (view_south, view_west), (view_north, view_east) = bounds
+    return west <= view_west and east >= view_east and south <= view_south and north >= view_north
 
 
 def cell_incidents(con, flt: IncidentFilter, cell: int, res: int) -> list[tuple]:

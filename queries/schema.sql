@@ -150,6 +150,25 @@ CREATE TABLE IF NOT EXISTS roads (
     run_id     BIGINT
 );
 
+-- Camera coverage (issue 5), filled by the coverage stage (data_pipeline/coverage.py) after each load.
+CREATE TABLE IF NOT EXISTS camera_cells (
+    camera_id VARCHAR,   -- camera whose sector holds the fine cell's centre
+    cell      BIGINT,    -- H3 res-12 cell (~300 m²): the coverage raster
+    r7 BIGINT, r8 BIGINT, r9 BIGINT, r10 BIGINT,  -- map cells containing the fine cell's centre
+    run_id    BIGINT     -- ingest that loaded the camera
+);
+
+CREATE TABLE IF NOT EXISTS coverage_capacity (
+    res        TINYINT,  -- map resolution (7..10)
+    cell       BIGINT,   -- map cell touched by some camera
+    fine_cells DOUBLE    -- fine cells that make the whole map cell: coverage = covered fine cells / this
+);
+
+CREATE TABLE IF NOT EXISTS incident_coverage (
+    id     VARCHAR,      -- incident whose point lies in at least one camera's sector (absent: in none)
+    online BOOLEAN       -- true if one of those cameras is online (false: only offline / maintenance ones)
+);
+
 -- Parent of an H3 cell (BIGINT) at a coarser resolution, by bit arithmetic on the index:
 -- bits 52-55 hold the resolution, and every digit finer than it is set to 7 (binary 111).
 CREATE OR REPLACE MACRO h3_parent(cell, r) AS
