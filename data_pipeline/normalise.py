@@ -139,6 +139,12 @@ def _typed(f: Field, raw: str, mapping: Mapping, select: _Select, timezone: str)
     if f.type == "date":
         as_time = _time_expression(value, mapping, select, timezone)
         return f"coalesce(TRY_CAST({value} AS DATE), CAST({as_time} AS DATE))"
+    if f.type == "number" and f.name in mapping.values:
+        # A value map on a number field: words that stand for a number (camera:type "dome" → fov 360).
+        table = mapping.values[f.name]
+        keys, vals = select.bind([k.strip().lower() for k in table]), select.bind(list(table.values()))
+        mapped = f"TRY_CAST({vals}[list_position({keys}, lower({value}))] AS DOUBLE)"
+        return f"coalesce({mapped}, TRY_CAST({value} AS DOUBLE))"
     if f.type == "number" and f.name == "azimuth_deg":
         # The first of a list ("90;160;270", "180, 270"), in [0, 360): OSM also writes -90 for 270.
         compass = select.bind(list(COMPASS_POINTS))

@@ -31,6 +31,8 @@ from conftest import (
 )
 from pyproj import Transformer
 
+from analysis.coverage import CAMERA_DEFAULTS
+
 pytestmark = pytest.mark.realdata
 
 REPORT_FIELDS = ("rows_read", "loaded", "located", "unlocated", "duplicates", "rejected")
@@ -244,10 +246,18 @@ def test_swiss_camera_direction_becomes_azimuth(swiss):
     assert all(stored[i][0] is None for i in tags if i not in directions)
 
 
-def test_swiss_camera_angle_is_tilt_not_field_of_view(swiss):
+def test_swiss_camera_type_sets_the_view_and_angle_is_tilt_not_field_of_view(swiss):
+    """camera:type dome / panning → 360°; a fixed camera gets its kind's default field of view (camera:angle,
+    a tilt, is never read as one); without a direction a camera counts as all-round."""
     _, tags, stored = swiss
     assert sum("camera:angle" in t for t in tags.values()) == 210
-    assert all(fov is None for _, fov, *_ in stored.values())
+    types = {i: t.get("camera:type") for i, t in tags.items()}
+    round_types = {i for i, k in types.items() if k in ("dome", "panning")}
+    assert len(round_types) > 100 and all(stored[i][1] == 360.0 for i in round_types)
+    fixed_aimed = [i for i, k in types.items() if k == "fixed" and stored[i][0] is not None]
+    assert len(fixed_aimed) > 100
+    assert all(stored[i][1] == CAMERA_DEFAULTS[stored[i][2]].fov_deg for i in fixed_aimed)
+    assert all(stored[i][1] == 360.0 for i, (azimuth, *_) in stored.items() if azimuth is None)
 
 
 def test_swiss_alpr_is_a_vehicle_camera(swiss):
