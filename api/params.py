@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from data_pipeline.export import parse_when, split_list
+from data_pipeline.h3cells import MAP_RESOLUTIONS
+from data_pipeline.kinds import CAMERA_KINDS, CAMERA_OWNERS
+from layers.coverage import CameraFilter
 from layers.heatmap import COMPARISONS, HeatRequest, baseline_filter
 from queries.incidents import EARLIEST, LATEST, IncidentFilter
 
@@ -33,6 +36,53 @@ def heat_request(args) -> HeatRequest:
         except (OverflowError, ValueError):   # e.g. from=0001-01-01: no year before it
             raise BadRequest("compare needs a from/to window whose comparison window is a valid date") from None
     return HeatRequest(res, flt, _bbox(args.get("bbox")), compare)
+
+
+def map_resolution(args, default: int | None = None) -> int:
+    """A map resolution (7-10) for the coverage layers."""
+    text = args.get("resolution") or (str(default) if default else "")
+    if text not in {str(r) for r in MAP_RESOLUTIONS}:
+        raise BadRequest(f"resolution must be one of {', '.join(map(str, MAP_RESOLUTIONS))}")
+    return int(text)
+
+
+def camera_filter(args) -> CameraFilter:
+    """status=online (default) | all, kind=, owner= (repeatable or comma-separated)."""
+    status = args.get("status", "online")
+    if status not in ("online", "all"):
+        raise BadRequest("status must be online or all")
+    kinds, owners = split_list(_all(args, "kind")), split_list(_all(args, "owner"))
+    for name, values, allowed in (("kind", kinds, CAMERA_KINDS), ("owner", owners, CAMERA_OWNERS)):
+        if values and not set(values) <= set(allowed):
+            raise BadRequest(f"{name} must be among {', '.join(allowed)}")
+    return CameraFilter(("online",) if status == "online" else None, tuple(kinds) if kinds else None,
+                        tuple(owners) if owners else None)
+
+
+def whole_number(args, name: str, default: int | None, low: int, high: int) -> int | None:
+    text = args.get(name)
+    if not text:
+        return default
+    if not text.isdecimal() or not low <= int(text) <= high:
+        raise BadRequest(f"{name} must be a whole number {low}-{high}")
+    return int(text)
+
+
+def positive_number(args, name: str) -> float | None:
+    text = args.get(name)
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadRequest(f"{name} must be a number") from None
+    if not 0 < value < 10_000:
+        raise BadRequest(f"{name} must be positive")
+    return value
+
+
+def bbox(args):
+    return _bbox(args.get("bbox"))
 
 
 def _when(args, name: str, default):

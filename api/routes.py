@@ -13,14 +13,35 @@ import gzip
 import hashlib
 import json
 
+import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request
 
 import queries
-from api.params import BadRequest, heat_request
+from api.params import (
+    BadRequest,
+    bbox,
+    camera_filter,
+    heat_request,
+    incident_filter,
+    map_resolution,
+    positive_number,
+    whole_number,
+)
 from auth.web import audit, current_principal
 from auth.web import scoped_store as store
-from data_pipeline.export import SHARE_MIN_COUNT, cells_csv
+from data_pipeline.export import SHARE_MIN_COUNT, blind_spots_csv, cells_csv, coverage_csv
+from data_pipeline.kinds import CAMERA_KINDS
 from layers.basemap import OUTLINE_LEVELS, labels_geojson, outlines_geojson, places_geojson, roads_geojson
+from layers.coverage import (
+    BLIND_RES,
+    blind_spot_table,
+    blind_spots_geobuf,
+    blind_spots_geojson,
+    cameras_geojson,
+    coverage_geobuf,
+    coverage_table,
+    plan_cameras,
+)
 from layers.heatmap import heat_geobuf, heat_geojson
 from queries.incidents import cell_counts
 
@@ -90,8 +111,69 @@ def export_cells():
     suppress = request.args.get("suppress", "0") in ("1", "true", "yes")
     text = cells_csv(cell_counts(store(), req.res, req.flt), suppress_below=SHARE_MIN_COUNT if suppress else None)
     audit("export", "ok", f"cells res={req.res} {request.query_string.decode()[:300]}")
-    return Response(text, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="cells_r{req.res}.csv"'})
+    return _csv_download(text, f"cells_r{req.res}.csv")
+
+
+@api.get("/layers/coverage.pbf")
+def coverage_geobuf_layer():
+    """Covered share per hexagon (``coverage_pct`` 0-100) by the chosen cameras: status=online|all, kind, owner."""
+    res, cameras, box = map_resolution(request.args), camera_filter(request.args), bbox(request.args)
+    return _revalidated(lambda con: coverage_geobuf(con, res, cameras, box), "application/x-protobuf")
+
+
+@api.get("/layers/blind-spots.pbf")
+def blind_spots_geobuf_layer():
+    """Blind-spot hexagons (``score``, ``incidents``, ``rank``) for the incident filter."""
+    flt, res, box = incident_filter(request.args), map_resolution(request.args, BLIND_RES), bbox(request.args)
+    return _revalidated(lambda con: blind_spots_geobuf(con, flt, res, box), "application/x-protobuf")
+
+
+@api.get("/layers/cameras.geojson")
+def cameras_layer():
+    """Cameras (kind, owner, status) as points, or with ``sectors=1`` as their sectors' polygons."""
+    box, sectors = bbox(request.args), request.args.get("sectors") == "1"
+    return _revalidated(lambda con: json.dumps(cameras_geojson(con, box, sectors), ensure_ascii=False),
+                        "application/geo+json")
+
+
+@api.get("/exports/coverage.csv")
+def export_coverage():
+    """Like ``export coverage``: cell, coverage, incidents, covered_incidents. Audited."""
+    res, flt = map_resolution(request.args), incident_filter(request.args)
+    table = coverage_table(store(), res, flt, camera_filter(request.args))
+    audit("export", "ok", f"coverage res={res} {request.query_string.decode()[:300]}")
+    return _csv_download(coverage_csv(table), f"coverage_r{res}.csv")
+
+
+@api.get("/exports/blind-spots.csv")
+@api.get("/exports/blind-spots.geojson")
+def export_blind_spots():
+    """Blind spots ranked (``top=K``), as CSV like ``export blind-spots`` or as GeoJSON hexagons. Audited."""
+    flt, res = incident_filter(request.args), map_resolution(request.args, BLIND_RES)
+    top = whole_number(request.args, "top", None, 1, 100_000)
+    audit("export", "ok", f"blind-spots res={res} {request.query_string.decode()[:300]}")
+    if request.path.endswith(".geojson"):
+        return Response(json.dumps(blind_spots_geojson(store(), flt, res, top), ensure_ascii=False),
+                        mimetype="application/geo+json",
+                        headers={"Content-Disposition": f'attachment; filename="blind_spots_r{res}.geojson"'})
+    return _csv_download(blind_spots_csv(blind_spot_table(store(), flt, res, top)), f"blind_spots_r{res}.csv")
+
+
+@api.get("/plan/cameras")
+def plan_cameras_route():
+    """布点建议: ``n`` new cameras (``kind``, ``range_m``, ``fov_deg``) for the incident filter, as JSON."""
+    n = whole_number(request.args, "n", 10, 1, 200)
+    flt, kind = incident_filter(request.args), request.args.get("kind", "video")
+    if kind not in CAMERA_KINDS:
+        raise BadRequest(f"kind must be one of {', '.join(CAMERA_KINDS)}")
+    placement = plan_cameras(store(), flt, n, kind, positive_number(request.args, "range_m"),
+                             positive_number(request.args, "fov_deg"))
+    cameras = placement.cameras.drop(columns="site").replace({np.nan: None}).to_dict("records")
+    return jsonify(placement.summary() | {"cameras": cameras})
+
+
+def _csv_download(text: str, filename: str) -> Response:
+    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @api.get("/layers/boundaries.geojson")

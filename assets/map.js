@@ -52,5 +52,41 @@ window.gis = Object.assign({}, window.gis, {
         let text = (h.label || "") + " " + p[h.metric];
         if (p.baseline !== undefined) { text += " (" + p.incidents + " / " + p.baseline + ")"; }
         layer.bindTooltip(text, {sticky: true});
+    },
+    /* Blind spots: small hexagons at county zoom, so a thick outline in the fill colour keeps them visible. */
+    blindStyle: function (feature, context) {
+        const h = context.hideout;
+        const colour = h.colors[Math.min(window.gis.classOf(feature.properties[h.metric], h.breaks), h.colors.length - 1)];
+        return {fillColor: colour, fillOpacity: 0.9, weight: 3, color: colour, opacity: 0.9};
+    },
+    /* Cameras: a dot coloured by status; a tooltip with kind, owner and status in the page's language. */
+    cameraMarker: function (feature, latlng, context) {
+        const p = feature.properties;
+        const marker = L.circleMarker(latlng, {radius: 4, color: "#ffffff", weight: 1, fillColor: p.color,
+                                               fillOpacity: 0.95});
+        const words = (context && context.hideout && context.hideout.words) || {};
+        marker.bindTooltip([words[p.kind] || p.kind, words[p.owner] || p.owner, words[p.status] || p.status]
+                           .join(" · "));
+        return marker;
+    },
+    cameraSectorStyle: function (feature) {
+        return {color: feature.properties.color, weight: 1, fillColor: feature.properties.color, fillOpacity: 0.25};
+    },
+    /* A cluster of cameras at low zoom: a disc with the count (own CSS, no markercluster stylesheet). */
+    cameraCluster: function (feature, latlng) {
+        const n = feature.properties.point_count;
+        const size = n < 50 ? 26 : n < 500 ? 32 : 40;
+        const icon = L.divIcon({className: "camera-cluster", iconSize: [size, size],
+                                html: "<span>" + feature.properties.point_count_abbreviated + "</span>"});
+        return L.marker(latlng, {icon: icon});
+    },
+    /* 布点建议: the recommended cameras' sectors, numbered in the order chosen. */
+    planStyle: function () {
+        return {color: "#6a3d9a", weight: 2, fillColor: "#cab2d6", fillOpacity: 0.55, dashArray: "4 3"};
+    },
+    bindPlan: function (feature, layer) {
+        const p = feature.properties;
+        layer.bindTooltip("#" + p.rank + " +" + p.gain_incidents, {permanent: true, direction: "center",
+                                                                   className: "plan-label"});
     }
 });

@@ -47,10 +47,14 @@ def write_cells_csv(rows: list[tuple[int, int]], out: Path, suppress_below: int 
 
 def cells_csv(rows: list[tuple[int, int]], suppress_below: int | None = None) -> str:
     """The same CSV as ``write_cells_csv``, as text (the dashboard's download)."""
+    return _csv_text(CELLS_HEADER, cell_rows(rows, suppress_below))
+
+
+def _csv_text(header: list[str], rows) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CELLS_HEADER)
-    writer.writerows(cell_rows(rows, suppress_below))
+    writer.writerow(header)
+    writer.writerows(rows)
     return buffer.getvalue()
 
 
@@ -58,19 +62,37 @@ def write_stations_csv(rows: list[tuple[str, str, int]], out: Path) -> int:
     return _write_csv(out, ["station_id", "station_name", "incidents"], rows)
 
 
-def write_coverage_csv(table, out: Path) -> int:
+COVERAGE_HEADER = ["cell", "coverage", "incidents", "covered_incidents"]
+BLIND_SPOTS_HEADER = ["rank", "cell", "score", "incidents", "uncovered", "coverage", "lat", "lon"]
+
+
+def coverage_rows(table):
     """``cell``, ``coverage`` (0-1), ``incidents``, ``covered_incidents`` (counted per point)."""
-    rows = ([cell_to_str(c), round(float(cov), 4), int(n), int(k)] for c, cov, n, k in
+    return ([cell_to_str(c), round(float(cov), 4), int(n), int(k)] for c, cov, n, k in
             zip(table["cell"], table["coverage"], table["incidents"], table["covered_incidents"]))
-    return _write_csv(out, ["cell", "coverage", "incidents", "covered_incidents"], rows)
+
+
+def blind_spot_rows(ranked):
+    return ([int(r.rank), cell_to_str(r.cell), round(float(r.score), 2), int(r.incidents), int(r.uncovered),
+             round(float(r.coverage), 4), round(float(r.lat), 6), round(float(r.lon), 6)]
+            for r in ranked.itertuples())
+
+
+def write_coverage_csv(table, out: Path) -> int:
+    return _write_csv(out, COVERAGE_HEADER, coverage_rows(table))
+
+
+def coverage_csv(table) -> str:
+    return _csv_text(COVERAGE_HEADER, coverage_rows(table))
 
 
 def write_blind_spots_csv(ranked, out: Path) -> int:
     """Ranked: ``rank``, ``cell``, ``score``, ``incidents``, ``uncovered``, ``coverage``, ``lat``, ``lon``."""
-    rows = ([int(r.rank), cell_to_str(r.cell), round(float(r.score), 2), int(r.incidents), int(r.uncovered),
-             round(float(r.coverage), 4), round(float(r.lat), 6), round(float(r.lon), 6)]
-            for r in ranked.itertuples())
-    return _write_csv(out, ["rank", "cell", "score", "incidents", "uncovered", "coverage", "lat", "lon"], rows)
+    return _write_csv(out, BLIND_SPOTS_HEADER, blind_spot_rows(ranked))
+
+
+def blind_spots_csv(ranked) -> str:
+    return _csv_text(BLIND_SPOTS_HEADER, blind_spot_rows(ranked))
 
 
 def write_plan_csv(cameras, out: Path) -> int:

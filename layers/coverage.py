@@ -27,7 +27,7 @@ BLIND_COLORS = ("#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e", "#7a0177"
 COVERAGE = Layer("coverage", "layer_coverage", "legend_coverage", "coverage_cells", "coverage_pct",
                  "heatStyle", COVERAGE_COLORS)
 BLIND_SPOTS = Layer("blind_spots", "layer_blind", "legend_blind", "coverage_by_category", "score",
-                    "heatStyle", BLIND_COLORS)
+                    "blindStyle", BLIND_COLORS)
 STATUS_COLORS = {"online": "#1a9850", "offline": "#d73027", "maintenance": "#fdae61"}
 # Resolution of the blind-spot ranking and the recommender's candidate areas (~0.1 km² hexagons: a block).
 BLIND_RES = 9
@@ -122,12 +122,18 @@ def sectors_of(cameras: pd.DataFrame) -> CameraSectors:
     return CameraSectors.from_frame(cameras)
 
 
+# Sector outlines on the map: a point every 10° of arc is smooth at street zoom and keeps the payload small.
+DRAW_ARC_STEP_DEG = 10.0
+# 6 decimals ≈ 0.1 m.
+DRAW_DECIMALS = 6
+
+
 def cameras_geojson(con, bbox=None, sectors: bool = False) -> dict:
     """Cameras as points (kind, owner, status, colour), or as their sectors' polygons (street zoom)."""
     cameras = cameras_frame(con)
     cameras = cameras[in_bbox(cameras["lat"].to_numpy(), cameras["lon"].to_numpy(), bbox)]
     if sectors and len(cameras):
-        geoms = [shapely.geometry.mapping(g) for g in sector_polygons(sectors_of(cameras))]
+        geoms = [shapely.geometry.mapping(g) for g in _drawn(sector_polygons(sectors_of(cameras), DRAW_ARC_STEP_DEG))]
     else:
         geoms = [{"type": "Point", "coordinates": [lon, lat]} for lat, lon in zip(cameras["lat"], cameras["lon"])]
     features = [{"type": "Feature", "geometry": g,
@@ -135,6 +141,21 @@ def cameras_geojson(con, bbox=None, sectors: bool = False) -> dict:
                                 "color": STATUS_COLORS.get(r.status, "#888888")}}
                 for g, r in zip(geoms, cameras.itertuples())]
     return {"type": "FeatureCollection", "features": features}
+
+
+def placement_geojson(cameras: pd.DataFrame) -> dict:
+    """The recommended cameras' sectors, numbered in the order chosen, with each one's marginal gain."""
+    if cameras.empty:
+        return {"type": "FeatureCollection", "features": []}
+    polygons = _drawn(sector_polygons(CameraSectors.from_frame(cameras.assign(kind="video")), DRAW_ARC_STEP_DEG))
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": shapely.geometry.mapping(g),
+         "properties": {"rank": i + 1, "gain_incidents": int(gain)}}
+        for i, (g, gain) in enumerate(zip(polygons, cameras["gain_incidents"]))]}
+
+
+def _drawn(geoms: np.ndarray) -> np.ndarray:
+    return shapely.transform(geoms, lambda xy: np.round(xy, DRAW_DECIMALS))
 
 
 # -- KPIs --------------------------------------------------------------------------------------------------

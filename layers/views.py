@@ -6,8 +6,11 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import queries
+from analysis.hotspots import count_breaks
 from layers.base import Layer
+from layers.coverage import BLIND_RES, BLIND_SPOTS, COVERAGE, COVERAGE_BREAKS_PCT, CameraFilter, blind_spot_table
 from layers.heatmap import HeatRequest, heat_breaks, heat_layer, heat_values
+from layers.hexes import in_bbox
 from layers.timeframe import view_filter
 from queries.incidents import IncidentFilter, cell_counts
 
@@ -83,9 +86,35 @@ def heat_url(req: HeatRequest) -> str:
         params.append(("hours", ",".join(map(str, req.flt.hours))))
     if req.compare:
         params.append(("compare", req.compare))
-    if req.bbox:
-        params.append(("bbox", ",".join(f"{v:.5f}" for v in req.bbox)))
-    return "/api/v1/layers/incidents.pbf?" + urlencode(params)
+    return "/api/v1/layers/incidents.pbf?" + urlencode(params + _bbox_param(req.bbox))
+
+
+def coverage_view(con, cameras: CameraFilter, bounds, zoom, label: str) -> HeatView:
+    """The coverage layer (视频覆盖率) for the chosen cameras and viewport: fixed classes in per cent."""
+    res = resolution_for_zoom(zoom)
+    bbox = viewport_bbox(bounds)
+    params = [("resolution", res), ("status", "online" if cameras.statuses else "all")]
+    params += [("kind", k) for k in cameras.kinds or ()] + [("owner", o) for o in cameras.owners or ()]
+    url = "/api/v1/layers/coverage.pbf?" + urlencode(params + _bbox_param(bbox))
+    breaks = list(COVERAGE_BREAKS_PCT)
+    hideout = {"breaks": breaks, "colors": list(COVERAGE.colors), "metric": COVERAGE.metric, "label": label}
+    return HeatView(url, hideout, COVERAGE, breaks, -1)
+
+
+def blind_view(con, controls: Controls, bounds, label: str) -> HeatView:
+    """The blind-spot layer (盲区) at the ranking's resolution, coloured by priority score."""
+    flt = controls.to_filter(con)
+    ranked = blind_spot_table(con, flt, BLIND_RES)
+    bbox = viewport_bbox(bounds)
+    in_view = ranked[in_bbox(ranked["lat"].to_numpy(), ranked["lon"].to_numpy(), bbox)]
+    breaks = count_breaks(in_view["score"].to_numpy())
+    url = heat_url(HeatRequest(BLIND_RES, flt, bbox)).replace("/incidents.pbf?", "/blind-spots.pbf?")
+    hideout = {"breaks": breaks, "colors": list(BLIND_SPOTS.colors), "metric": BLIND_SPOTS.metric, "label": label}
+    return HeatView(url, hideout, BLIND_SPOTS, breaks, len(in_view))
+
+
+def _bbox_param(bbox) -> list[tuple[str, str]]:
+    return [("bbox", ",".join(f"{v:.5f}" for v in bbox))] if bbox else []
 
 
 def still_covers(current_url: str | None, new_url: str, bounds) -> bool:

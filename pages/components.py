@@ -60,10 +60,11 @@ def no_access(lang: str) -> html.Div:
 
 def base_map(map_id: str, hex_layer: dl.GeoJSON, lang: str, dark: bool = False, outlines=("station",),
              places: bool = True, zoom_control: bool = True, view: tuple[float, float, float] | None = None,
-             zoom_snap: float = 1) -> dl.Map:
+             zoom_snap: float = 1, extra: list | None = None) -> dl.Map:
     """The offline map: our own outlines, roads and key places under the hex layer.
 
-    It opens on ``view`` (lat, lon, zoom) when given, else fitted to the store's extent.
+    It opens on ``view`` (lat, lon, zoom) when given, else fitted to the store's extent. ``extra`` layers go
+    above the hexagons and outlines (cameras, recommendations).
     """
     extent = store_extent(store())
     children = []
@@ -86,6 +87,7 @@ def base_map(map_id: str, hex_layer: dl.GeoJSON, lang: str, dark: bool = False, 
     if places:
         children.append(dl.GeoJSON(url="/api/v1/layers/places.geojson", id={"type": ids.PLACES_LAYER, "map": map_id},
                                    pointToLayer={"variable": "gis.placeMarker"}, hideout={"lang": lang}))
+    children.extend(extra or [])
     # dash-leaflet 1.1.3's trackViewport compares against the `center` prop and throws when it is unset,
     # so bounds alone would never report zoom/bounds back: give the extent's centre too (no zoom, so the
     # map still fits the bounds to the screen, 1080p or 4K).

@@ -73,6 +73,47 @@ STRINGS: dict[str, tuple[str, str]] = {
     "hour": ("时", "h"),
     "week": ("周", "Week"),
     "logout": ("退出", "Sign out"),
+    "layer": ("图层", "Layer"),
+    "layer_coverage": ("视频覆盖率", "Camera coverage"),
+    "layer_blind": ("视频盲区", "Blind spots"),
+    "legend_coverage": ("覆盖率（%，每个六边形）", "Covered share (%, per hexagon)"),
+    "legend_blind": ("盲区优先级（分）", "Blind-spot priority (score)"),
+    "cameras_shown": ("显示摄像机", "Show cameras"),
+    "camera_status": ("摄像机状态", "Cameras counted"),
+    "status_online": ("仅在线", "online only"),
+    "status_all": ("若离线修复", "if offline ones were repaired"),
+    "camera_kind": ("类型", "Kind"),
+    "camera_owner": ("权属", "Owner"),
+    "all_kinds": ("全部类型", "All kinds"),
+    "all_owners": ("全部权属", "All owners"),
+    "kind_video": ("视频监控", "video"),
+    "kind_face": ("人脸", "face"),
+    "kind_vehicle": ("车辆卡口", "vehicle"),
+    "kind_structured": ("结构化", "structured"),
+    "kind_other": ("其他", "other"),
+    "owner_police": ("公安自建", "police"),
+    "owner_social": ("社会资源", "social"),
+    "state_online": ("在线", "online"),
+    "state_offline": ("离线", "offline"),
+    "state_maintenance": ("维修中", "maintenance"),
+    "coverage_kpis": ("视频覆盖", "Camera coverage"),
+    "kpi_incidents_covered": ("案件处于视频范围", "incidents in camera sight"),
+    "kpi_places_covered": ("重点部位有覆盖", "key places in sight"),
+    "kpi_roads_covered": ("主干道覆盖长度", "main-road length in sight"),
+    "kpi_cameras_online": ("摄像机在线", "cameras online"),
+    "blind_spots": ("盲区排名（优先级）", "Blind spots by priority"),
+    "col_score": ("优先级", "Score"),
+    "col_uncovered": ("未覆盖案件", "Uncovered"),
+    "col_coverage": ("覆盖率", "Coverage"),
+    "export_geojson": ("导出GeoJSON", "Export GeoJSON"),
+    "plan_title": ("布点建议", "Where new cameras should go"),
+    "plan_n": ("新增数量", "Cameras to add"),
+    "plan_run": ("计算", "Compute"),
+    "plan_before_after": ("视频范围内案件：{before} → {after}（新增 {gain} 起）",
+                          "Incidents in camera sight: {before} → {after} (+{gain})"),
+    "plan_gain": ("新增覆盖", "Newly covered"),
+    "plan_heading": ("朝向", "Heading"),
+    "heading_dome": ("全向", "all-round"),
     "no_access": ("您的账号无权访问此页面。", "Your account may not open this page."),
     "role_leader": ("局领导", "leadership"),
     "role_planner": ("研判规划", "planner"),
@@ -136,6 +177,11 @@ def percent(value: float | None, lang: str = DEFAULT_LANG) -> str:
         return "—"
     arrow = "▲" if value > 0 else "▼" if value < 0 else "■"
     return f"{arrow} {abs(value):.1f}%"
+
+
+def percent_share(part: float, whole: float, lang: str = DEFAULT_LANG) -> str:
+    """A share as a percentage with one decimal ("—" when there is no whole)."""
+    return f"{100 * part / whole:.1f}%" if whole else "—"
 
 
 def timestamp(moment: datetime | None, lang: str = DEFAULT_LANG) -> str:

@@ -37,8 +37,30 @@ WALL_KPIS = "wall-kpis"
 WALL_MAP_LAYER = "wall-map-layer"
 WALL_MATRIX = "wall-matrix"
 WALL_UPDATED = "wall-updated"
+WALL_COVERAGE = "wall-coverage"
 
 # Accounts
 LOGOUT = "logout"
 AUDIT_TABLE = "audit-table"
 AUDIT_EVENT = "audit-event"
+
+# Planner
+PLAN_MAP = "plan-map"
+PLAN_HEX = "plan-hex"
+PLAN_LEGEND = "plan-legend"
+PLAN_PERIOD = "plan-period"
+PLAN_LAYER = "plan-layer"                # incidents | coverage | blind
+PLAN_STATUS = "plan-status"              # online | all ("if the offline cameras were repaired")
+PLAN_KIND = "plan-kind"
+PLAN_OWNER = "plan-owner"
+PLAN_CAMERAS_TOGGLE = "plan-cameras-toggle"
+PLAN_CAMERA_POINTS = "plan-camera-points"
+PLAN_CAMERA_SECTORS = "plan-camera-sectors"
+PLAN_KPIS = "plan-kpis"
+BLIND_TABLE = "blind-table"
+PLAN_EXPORTS = "plan-exports"
+PLAN_N = "plan-n"
+PLAN_CAMERA_KIND = "plan-camera-kind"
+PLAN_RUN = "plan-run"
+PLAN_RESULT = "plan-result"
+PLAN_RESULT_LAYER = "plan-result-layer"

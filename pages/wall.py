@@ -8,13 +8,14 @@ import dash_leaflet as dl
 from dash import Input, Output, State, callback, dcc, html
 
 from layers.charts import matrix_figure
+from layers.coverage import coverage_kpis
 from layers.heatmap import INCIDENTS
 from layers.kpis import kpis, top_categories
 from layers.timeframe import as_of, data_time
 from layers.views import Controls, heat_view
 from pages import ids
 from pages.components import base_map, legend, may_open, no_access, store
-from pages.i18n import DEFAULT_LANG, category_label, number, percent, t, timestamp, weekdays
+from pages.i18n import DEFAULT_LANG, category_label, number, percent, percent_share, t, timestamp, weekdays
 
 dash.register_page(__name__, path="/wall", title="治安态势感知 · 指挥大屏")
 
@@ -47,6 +48,8 @@ def layout(lang: str = DEFAULT_LANG, refresh: str | None = None, **_query) -> ht
                   html.Div(id="wall-legend", className="legend")], className="mapcell"),
         html.Div([
             html.Div(id=ids.WALL_KPIS, className="kpis"),
+            html.Div([html.H2(t("coverage_kpis", lang)), html.Div(id=ids.WALL_COVERAGE, className="coverage-kpis")],
+                     className="box"),
             html.Div([html.H2(t("top_categories", lang)), html.Div(id="wall-topcats", className="topcats")],
                      className="box"),
             html.Div([html.H2(t("matrix", lang)),
@@ -58,18 +61,28 @@ def layout(lang: str = DEFAULT_LANG, refresh: str | None = None, **_query) -> ht
 
 
 @callback(Output(ids.WALL_KPIS, "children"), Output("wall-topcats", "children"), Output(ids.WALL_MATRIX, "figure"),
-          Output(ids.WALL_UPDATED, "children"), Input(ids.WALL_TICK, "n_intervals"), Input("wall-screen", "data"),
-          State(ids.LANG, "data"))
+          Output(ids.WALL_UPDATED, "children"), Output(ids.WALL_COVERAGE, "children"),
+          Input(ids.WALL_TICK, "n_intervals"), Input("wall-screen", "data"), State(ids.LANG, "data"))
 def refresh_figures(_tick, screen_height, lang):
     con = store()
     now = as_of(con)
     tiles = [kpi_tile(k, lang) for k in kpis(con, now)]
+    coverage = coverage_tiles(coverage_kpis(con, Controls(period="28d").to_filter(con)), lang)
     cats = [html.Div([category_label(c, lang), html.Span(number(n, lang), className="n")])
             for c, n in top_categories(con, now)]
     flt = Controls(period="28d").to_filter(con)
     font = max(MIN_CHART_FONT_PX, int((screen_height or 1080) * CHART_FONT_SHARE))
     matrix = matrix_figure(con, flt, {"weekdays": weekdays(lang), "height": None, "font": font}, dark=True)
-    return tiles, cats, matrix, f"{t('updated', lang)} {timestamp(data_time(con), lang)}"
+    return tiles, cats, matrix, f"{t('updated', lang)} {timestamp(data_time(con), lang)}", coverage
+
+
+def coverage_tiles(k, lang: str) -> list:
+    """Camera coverage at a glance: incidents (28 days) and key places in sight, main roads, cameras online."""
+    figures = [(percent_share(k.incidents_covered, k.incidents, lang), "kpi_incidents_covered"),
+               (percent_share(k.places_covered, k.places, lang), "kpi_places_covered"),
+               (percent_share(k.main_road_covered_m, k.main_road_m, lang), "kpi_roads_covered"),
+               (percent_share(k.cameras_online, k.cameras, lang), "kpi_cameras_online")]
+    return [html.Div([html.Span(value, className="n"), html.Span(t(label, lang))]) for value, label in figures]
 
 
 def kpi_tile(kpi, lang: str) -> html.Div:

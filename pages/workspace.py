@@ -4,12 +4,21 @@ from __future__ import annotations
 import dash
 import dash_leaflet as dl
 from dash import ALL, Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
 
 from data_pipeline.h3cells import str_to_cell
 from data_pipeline.kinds import CATEGORIES
 from layers.basemap import OUTLINE_LEVELS
 from layers.charts import category_figure, cell_figures, matrix_figure, trend_figure
-from layers.views import Controls, cell_details, heat_view, resolution_for_zoom, station_options, zone_options
+from layers.views import (
+    Controls,
+    cell_details,
+    heat_view,
+    resolution_for_zoom,
+    station_options,
+    still_covers,
+    zone_options,
+)
 from pages import ids
 from pages.components import (
     base_map,
@@ -120,10 +129,13 @@ FILTER_INPUTS = [Input(ids.PERIOD, "value"), Input(ids.CUSTOM_RANGE, "start_date
 
 
 @callback(Output(ids.HEX_LAYER, "url"), Output(ids.HEX_LAYER, "hideout"), Output(ids.LEGEND, "children"),
-          *FILTER_INPUTS, Input(ids.MAP, "bounds"), Input(ids.MAP, "zoom"), State(ids.LANG, "data"))
-def update_heatmap(period, start, end, categories, station, zone, hours, compare, bounds, zoom, lang):
+          *FILTER_INPUTS, Input(ids.MAP, "bounds"), Input(ids.MAP, "zoom"), State(ids.LANG, "data"),
+          State(ids.HEX_LAYER, "url"))
+def update_heatmap(period, start, end, categories, station, zone, hours, compare, bounds, zoom, lang, loaded):
     controls = controls_from(period, start, end, categories, station, zone, hours, compare)
     view = heat_view(store(), controls, bounds, zoom, t("incidents", lang))
+    if still_covers(loaded, view.url, bounds):
+        raise PreventUpdate
     return view.url, view.hideout, legend(view.layer, view.breaks, lang)
 
 
@@ -149,7 +161,7 @@ def show_cell(feature, period, start, end, categories, station, zone, hours, com
     controls = controls_from(period, start, end, categories, station, zone, hours, compare)
     con, cell, res = store(), feature["properties"]["cell"], resolution_for_zoom(zoom)
     details = cell_details(con, controls, str_to_cell(cell), res)
-    trend, matrix = cell_figures(details["times"], details["filter"], chart_labels(lang))
+    trend, matrix = cell_figures(details["times"], details["filter"], chart_labels(lang) | {"height": 160})
     return cell_panel(cell, details, lang, trend, matrix)
 
 
@@ -160,8 +172,8 @@ def cell_panel(cell: str, details: dict, lang: str, trend, matrix) -> list:
     head = html.Tr([html.Th(t(k, lang)) for k in ("id", "time", "categories", "status")])
     graph = {"config": {"displayModeBar": False}, "style": {"height": "160px"}}
     return [html.H3(f"{t('cell', lang)} {cell}"), html.Table(rows, className="simple"),
-            html.H3(t("trend", lang)), dcc.Graph(figure=trend.update_layout(height=160), **graph),
-            html.H3(t("matrix", lang)), dcc.Graph(figure=matrix.update_layout(height=160), **graph),
+            html.H3(t("trend", lang)), dcc.Graph(figure=trend, **graph),
+            html.H3(t("matrix", lang)), dcc.Graph(figure=matrix, **graph),
             html.H3(t("latest", lang)), html.Table([head, *latest], className="simple")]
 
 

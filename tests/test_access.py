@@ -344,7 +344,11 @@ FORGED = {"period.value": "365d", "hours.value": [0, 24], "compare.value": "prev
           "plan-map.bounds": [[29.2, 103.1], [29.9, 103.8]], "plan-period.value": "365d",
           "wall-tick.n_intervals": 1, "wall-screen.data": 1080, "station.value": OTHER,
           "zone.value": f"{OTHER}-001", "categories.value": None, "audit-event.value": None,
-          "outline-toggle.value": ["station", "community", "grid"], "places-toggle.value": ["places"]}
+          "outline-toggle.value": ["station", "community", "grid"], "places-toggle.value": ["places"],
+          "plan-status.value": "all", "plan-cameras-toggle.value": ["cameras"], "plan-n.value": 3,
+          "plan-camera-kind.value": "video", "plan-run.n_clicks": 1}
+# Controls whose every value leads somewhere else: each callback reading one is walked once per value.
+VARIANTS = {"plan-layer.value": ["incidents", "coverage", "blind"], "plan-map.zoom": [9, 17]}
 
 
 def test_every_callback_and_route_applies_the_callers_scope(demo_store, tmp_path, monkeypatch):
@@ -377,7 +381,7 @@ def test_every_callback_and_route_applies_the_callers_scope(demo_store, tmp_path
             continue
         runs.clear()
         response = client.get(rule.rule, query_string={"resolution": 8, "station": OTHER, "level": "station"})
-        text = response.get_data(as_text=True)
+        text = response.get_data().decode("utf-8", "replace")       # geobuf is binary
         assert response.status_code in (200, 403), (rule.rule, response.status_code, text[:200])
         shown = json.dumps(response.get_json(), ensure_ascii=False) if response.is_json else text
         assert OTHER_NAME not in shown and OTHER not in shown.replace(f"station={OTHER}", ""), rule.rule
@@ -404,16 +408,27 @@ def test_every_callback_and_route_applies_the_callers_scope(demo_store, tmp_path
     for dep in dependencies:
         if dep["output"].startswith(".._pages_content"):
             continue
-        runs.clear()
-        changed = [f"{s['id']}.{s['property']}" for s in dep["inputs"][:1]]
-        response = client.post("/_dash-update-component", json=callback_body(dep, forged, changed, ids))
-        text = response.get_data(as_text=True)
-        assert response.status_code in (200, 204, 403), (dep["output"], response.status_code, text[:300])
-        shown = json.dumps(response.get_json(), ensure_ascii=False) if response.is_json else text
-        assert OTHER_NAME not in shown and not any(f'"{i}"' in shown for i in other_ids), dep["output"]
-        assert_scoped(runs, dep["output"])
-        scoped_reads += len(runs)
+        for values in variants(dep, forged):
+            runs.clear()
+            changed = [f"{s['id']}.{s['property']}" for s in dep["inputs"][:1]]
+            response = client.post("/_dash-update-component", json=callback_body(dep, values, changed, ids))
+            text = response.get_data(as_text=True)
+            assert response.status_code in (200, 204, 403), (dep["output"], response.status_code, text[:300])
+            shown = json.dumps(response.get_json(), ensure_ascii=False) if response.is_json else text
+            assert OTHER_NAME not in shown and not any(f'"{i}"' in shown for i in other_ids), dep["output"]
+            assert_scoped(runs, dep["output"])
+            scoped_reads += len(runs)
     assert scoped_reads > 0, "the walk reached no data-reading callback"
+
+
+def variants(dep: dict, values: dict) -> list[dict]:
+    """The forged values, once per value of each VARIANTS control the callback reads."""
+    keys = {f"{s['id']}.{s['property']}" for s in dep["inputs"] + dep["state"]}
+    out = [values]
+    for key, choices in VARIANTS.items():
+        if key in keys:
+            out = [v | {key: choice} for v in out for choice in choices]
+    return out
 
 
 def page_body(dependencies: list[dict], path: str) -> dict:

@@ -16,6 +16,7 @@ import time
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import geobuf
 import pytest
 from conftest import REPO, cli
 from ui_helpers import (
@@ -31,6 +32,7 @@ from ui_helpers import (
 
 from auth.accounts import DEMO_PASSWORD, Accounts
 from layers.base import CHANGE_COLORS, HEAT_COLORS
+from layers.coverage import BLIND_COLORS, COVERAGE_COLORS
 
 CHROMIUM = find_executable(CHROMIUM_CANDIDATES)
 CHROMEDRIVER = find_executable(CHROMEDRIVER_CANDIDATES)
@@ -109,6 +111,22 @@ def settled_heatmap(browser: Browser, app: AppServer, map_id: str, want=lambda u
         return wait_until(settled, f"the map {map_id!r} to draw the API's cells")
     except AssertionError as err:
         raise AssertionError(f"{err}\n{last}") from None
+
+
+def settled_layer(browser: Browser, app: AppServer, map_id: str, path: str):
+    """Like ``settled_heatmap`` for any geobuf hex layer: wait until the map draws exactly the cells of the
+    newest ``path`` URL the page requested (decoded here from the same URL); return (url, cells, drawn)."""
+    def settled():
+        urls = browser.app_requests(path)
+        if not urls:
+            return None
+        expected = {f["properties"]["cell"]: f["properties"]
+                    for f in geobuf.decode(app.get_bytes(urlsplit(urls[-1]).path + "?" + urlsplit(urls[-1]).query))
+                    ["features"]}
+        drawn = {h["props"]["cell"]: h for h in browser.hexes(map_id) or []}
+        return (urls[-1], expected, drawn) if set(drawn) == set(expected) and expected else None
+
+    return wait_until(settled, f"the map {map_id!r} to draw the cells of {path}")
 
 
 def painted_fraction(drawn: dict) -> float:
@@ -350,6 +368,42 @@ def test_screenshots(browser, app, name, path, map_id, width, height, scale):
     time.sleep(LEAFLET_FADE_S)
     png = browser.screenshot(SCREENSHOTS / name)
     assert png_size(png) == (width * scale, height * scale)
+    assert_clean(browser)
+
+
+def test_planner_coverage_blind_spots_and_placement(browser, app):
+    """/plan switches between the case heatmap, camera coverage and blind spots (each drawn exactly as the API
+    serves it, in its own colours), ranks blind spots with their exports, and places new cameras."""
+    browser.open("/plan")
+    settled_heatmap(browser, app, "plan-map")
+    click_radio(browser, "plan-layer", "coverage")
+    _url, cells, drawn = settled_layer(browser, app, "plan-map", "/api/v1/layers/coverage.pbf")
+    assert {c: h["props"]["coverage_pct"] for c, h in drawn.items()} == {c: p["coverage_pct"] for c, p in cells.items()}
+    assert all(0 <= p["coverage_pct"] <= 100 for p in cells.values())
+    assert {h["fill"] for h in drawn.values()} <= set(COVERAGE_COLORS)
+    wait_until(lambda: browser.text("#plan-legend").startswith("覆盖率"), "the coverage legend")
+    click_radio(browser, "plan-layer", "blind")
+    _url, cells, drawn = settled_layer(browser, app, "plan-map", "/api/v1/layers/blind-spots.pbf")
+    assert {h["fill"] for h in drawn.values()} <= set(BLIND_COLORS)
+
+    kpis = wait_until(lambda: browser.texts("#plan-kpis .v"), "the coverage KPIs")
+    assert len(kpis) == 4 and all(re.fullmatch(r"[\d.]+%|[\d,]+ / [\d,]+", v) for v in kpis), kpis
+    rows = wait_until(lambda: browser.texts("#blind-table tr")[1:], "the blind-spot ranking")
+    href = browser.css("#plan-exports a").get_attribute("href")
+    exported = app.get_bytes(urlsplit(href).path + "?" + urlsplit(href).query).decode().splitlines()
+    assert exported[0].startswith("rank,cell,score") and len(exported) - 1 >= len(rows)
+    assert [line.split(",")[1] for line in exported[1:4]] == [r.split()[1] for r in rows[:3]]
+
+    n = browser.css("#plan-n")
+    n.clear()
+    n.send_keys("3")
+    browser.css("#plan-run").click()
+    result = wait_until(lambda: "→" in browser.text("#plan-result") and browser.text("#plan-result"),
+                        "the placement result")
+    assert result.startswith("视频范围内案件")
+    assert len(browser.texts("#plan-result tr")) == 1 + 3
+    labels = wait_until(lambda: browser.texts(".plan-label"), "the new cameras on the map")
+    assert [label.split()[0] for label in labels] == ["#1", "#2", "#3"]
     assert_clean(browser)
 
 

@@ -86,11 +86,14 @@ class AppServer:
 
     def get_json(self, path: str):
         """GET with the server's API token (a leader's) once ``token`` is set."""
+        return json.loads(self.get_bytes(path))
+
+    def get_bytes(self, path: str) -> bytes:
         request = urllib.request.Request(self.url + path)
         if self.token:
             request.add_header("Authorization", f"Bearer {self.token}")
         with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
+            return response.read()
 
     def stop(self) -> None:
         self.proc.terminate()           # gunicorn's master stops its workers on SIGTERM
