@@ -77,8 +77,26 @@ def road_length_in_sight(lines: np.ndarray, sectors: CameraSectors,
     return float(weight[seen].sum()), float(weight.sum())
 
 
-def _road_samples(lines: np.ndarray, sample_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Points along each line, each standing for the length around it (metres)."""
+# A main road is flagged as out of sight when less than this share of its length is in a camera's sight.
+ROAD_MIN_SHARE_IN_SIGHT = 0.5
+
+
+def roads_out_of_sight(lines: np.ndarray, sectors: CameraSectors | None,
+                       sample_m: float = ROAD_SAMPLE_M) -> np.ndarray:
+    """Per road line, whether less than ``ROAD_MIN_SHARE_IN_SIGHT`` of its length is in sight."""
+    if len(lines) == 0:
+        return np.zeros(0, dtype=bool)
+    if sectors is None or len(sectors) == 0:
+        return np.ones(len(lines), dtype=bool)
+    lat, lon, weight, owner = _road_samples(lines, sample_m, with_owner=True)
+    seen = points_in_sectors(sectors, lat, lon)
+    seen_m = np.bincount(owner, weights=weight * seen, minlength=len(lines))
+    total_m = np.bincount(owner, weights=weight, minlength=len(lines))
+    return seen_m < ROAD_MIN_SHARE_IN_SIGHT * total_m
+
+
+def _road_samples(lines: np.ndarray, sample_m: float, with_owner: bool = False):
+    """Points along each line, each standing for the length around it (metres) [and the line it is on]."""
     coords = shapely.get_coordinates(lines)
     lat0, lon0 = float(np.mean(coords[:, 1])), float(np.mean(coords[:, 0]))
     east, north = local_offsets_m(lat0, lon0, coords[:, 1], coords[:, 0])
@@ -91,4 +109,5 @@ def _road_samples(lines: np.ndarray, sample_m: float) -> tuple[np.ndarray, np.nd
     points = shapely.line_interpolate_point(metric[owner], position, normalized=True)
     xy = shapely.get_coordinates(points)
     lat, lon = offsets_to_latlng(lat0, lon0, xy[:, 0], xy[:, 1])
-    return lat, lon, (lengths / counts)[owner]
+    weight = (lengths / counts)[owner]
+    return (lat, lon, weight, owner) if with_owner else (lat, lon, weight)

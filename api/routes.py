@@ -34,6 +34,8 @@ from data_pipeline.kinds import CAMERA_KINDS
 from layers.basemap import OUTLINE_LEVELS, labels_geojson, outlines_geojson, places_geojson, roads_geojson
 from layers.coverage import (
     BLIND_RES,
+    blind_places_geojson,
+    blind_roads_geojson,
     blind_spot_table,
     blind_spots_geobuf,
     blind_spots_geojson,
@@ -134,6 +136,20 @@ def cameras_layer():
     box, sectors = bbox(request.args), request.args.get("sectors") == "1"
     return _revalidated(lambda con: json.dumps(cameras_geojson(con, box, sectors), ensure_ascii=False),
                         "application/geo+json")
+
+
+@api.get("/layers/blind-places.geojson")
+def blind_places_layer():
+    """Key places no online camera sees."""
+    return _revalidated(lambda con: queries.memo(con, ("blind_places",), lambda: json.dumps(
+        blind_places_geojson(con), ensure_ascii=False)), "application/geo+json")
+
+
+@api.get("/layers/blind-roads.geojson")
+def blind_roads_layer():
+    """Main-road segments mostly out of every online camera's sight."""
+    return _revalidated(lambda con: queries.memo(con, ("blind_roads",), lambda: json.dumps(
+        blind_roads_geojson(con), ensure_ascii=False)), "application/geo+json")
 
 
 @api.get("/exports/coverage.csv")

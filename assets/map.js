@@ -59,6 +59,13 @@ window.gis = Object.assign({}, window.gis, {
         const colour = h.colors[Math.min(window.gis.classOf(feature.properties[h.metric], h.breaks), h.colors.length - 1)];
         return {fillColor: colour, fillOpacity: 0.9, weight: 3, color: colour, opacity: 0.9};
     },
+    /* Key places and main roads out of every camera's sight (with the blind-spot layer). */
+    blindPlaceMarker: function (feature, latlng) {
+        return L.circleMarker(latlng, {radius: 9, color: "#ae017e", weight: 3, fill: false});
+    },
+    blindRoadStyle: function () {
+        return {color: "#ae017e", weight: 4, opacity: 0.85, dashArray: "6 4", interactive: true};
+    },
     /* Cameras: a dot coloured by status; a tooltip with kind, owner and status in the page's language. */
     cameraMarker: function (feature, latlng, context) {
         const p = feature.properties;

@@ -13,7 +13,13 @@ import pandas as pd
 import shapely
 
 import queries
-from analysis.blindspots import MAIN_ROAD_CLASSES, blind_spots, places_in_sight, road_length_in_sight
+from analysis.blindspots import (
+    MAIN_ROAD_CLASSES,
+    blind_spots,
+    places_in_sight,
+    road_length_in_sight,
+    roads_out_of_sight,
+)
 from analysis.coverage import CameraSectors, sector_polygons
 from analysis.placement import candidate_poses, candidate_sites, recommend_cameras
 from layers.base import Layer
@@ -156,6 +162,36 @@ def placement_geojson(cameras: pd.DataFrame) -> dict:
 
 def _drawn(geoms: np.ndarray) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.round(xy, DRAW_DECIMALS))
+
+
+def blind_places_geojson(con) -> dict:
+    """Key places (schools, hospitals, night markets, hotels ...) no online camera sees, in the caller's scope."""
+    places = pd.DataFrame(queries.fetch(con, "places_all"), columns=["id", "name", "kind", "lat", "lon"])
+    online = _online_sectors(con)
+    seen = places_in_sight(places, online) if online is not None else np.zeros(len(places), dtype=bool)
+    blind = places[~seen]
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+         "properties": {"id": r.id, "name": r.name, "kind": r.kind}} for r in blind.itertuples()]}
+
+
+def blind_roads_geojson(con) -> dict:
+    """Main-road segments mostly out of every online camera's sight (``analysis.blindspots``)."""
+    roads = [r for r in queries.fetch(con, "roads_all") if r[2] in MAIN_ROAD_CLASSES]
+    if not roads:
+        return {"type": "FeatureCollection", "features": []}
+    lines = shapely.from_wkb(np.array([r[3] for r in roads], dtype=object))
+    dark = roads_out_of_sight(lines, _online_sectors(con))
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": shapely.geometry.mapping(g),
+         "properties": {"id": r[0], "name": r[1], "road_class": r[2]}}
+        for r, g, d in zip(roads, _drawn(lines), dark) if d]}
+
+
+def _online_sectors(con) -> CameraSectors | None:
+    cameras = cameras_frame(con)
+    online = cameras[cameras["status"] == "online"]
+    return sectors_of(online) if len(online) else None
 
 
 # -- KPIs --------------------------------------------------------------------------------------------------

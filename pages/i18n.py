@@ -78,6 +78,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "layer_blind": ("视频盲区", "Blind spots"),
     "legend_coverage": ("覆盖率（%，每个六边形）", "Covered share (%, per hexagon)"),
     "legend_blind": ("盲区优先级（分）", "Blind-spot priority (score)"),
+    "legend_blind_places": ("重点部位无视频覆盖", "Key place out of camera sight"),
+    "legend_blind_roads": ("主干道无视频覆盖", "Main road out of camera sight"),
     "cameras_shown": ("显示摄像机", "Show cameras"),
     "camera_status": ("摄像机状态", "Cameras counted"),
     "status_online": ("仅在线", "online only"),

@@ -80,6 +80,10 @@ def camera_layers(lang: str) -> list:
                    pointToLayer={"variable": "gis.cameraMarker"}, clusterToLayer={"variable": "gis.cameraCluster"},
                    hideout={"words": words}),
         dl.GeoJSON(id=ids.PLAN_CAMERA_SECTORS, style={"variable": "gis.cameraSectorStyle"}),
+        dl.GeoJSON(id=ids.BLIND_ROADS, style={"variable": "gis.blindRoadStyle"},
+                   onEachFeature={"variable": "gis.bindName"}),
+        dl.GeoJSON(id=ids.BLIND_PLACES, pointToLayer={"variable": "gis.blindPlaceMarker"},
+                   onEachFeature={"variable": "gis.bindName"}),
         dl.GeoJSON(id=ids.PLAN_RESULT_LAYER, style={"variable": "gis.planStyle"},
                    onEachFeature={"variable": "gis.bindPlan"}),
     ]
@@ -115,13 +119,17 @@ def camera_filter(status, kinds, owners) -> CameraFilter:
           Input(ids.PLAN_MAP, "bounds"), Input(ids.PLAN_MAP, "zoom"), State(ids.LANG, "data"))
 def update_map(period, choice, status, kinds, owners, bounds, zoom, lang):
     con, controls = store(), Controls(period=period)
+    extra = []
     if choice == "coverage":
         view = coverage_view(con, camera_filter(status, kinds, owners), bounds, zoom, t("layer_coverage", lang))
     elif choice == "blind":
         view = blind_view(con, controls, bounds, t("legend_blind", lang))
+        extra = [html.Div([html.Span(className="swatch ring"), t("legend_blind_places", lang)], className="row"),
+                 html.Div([html.Span(className="swatch dashed"), t("legend_blind_roads", lang)], className="row")]
     else:
         view = heat_view(con, controls, bounds, zoom, t("incidents", lang))
-    return view.url, view.hideout, legend(view.layer, view.breaks, lang), {"variable": f"gis.{view.layer.style}"}
+    rows = legend(view.layer, view.breaks, lang) + extra
+    return view.url, view.hideout, rows, {"variable": f"gis.{view.layer.style}"}
 
 
 @callback(Output(ids.PLAN_KPIS, "children"), Output(ids.BLIND_TABLE, "children"), Output(ids.PLAN_EXPORTS, "children"),
@@ -167,6 +175,14 @@ def hottest_table(rows, lang: str) -> html.Table:
             enumerate(rows)]
     return html.Table([html.Tr([html.Th("#"), html.Th(t("cell", lang)), html.Th(t("incidents", lang))]), *body],
                       className="simple")
+
+
+@callback(Output(ids.BLIND_PLACES, "url"), Output(ids.BLIND_ROADS, "url"), Input(ids.PLAN_LAYER, "value"))
+def show_blind_places_and_roads(choice):
+    """With the blind-spot layer: key places and main roads out of every online camera's sight."""
+    if choice != "blind":
+        return None, None
+    return "/api/v1/layers/blind-places.geojson", "/api/v1/layers/blind-roads.geojson"
 
 
 @callback(Output(ids.PLAN_CAMERA_POINTS, "url"), Output(ids.PLAN_CAMERA_SECTORS, "url"),

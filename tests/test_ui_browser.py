@@ -385,6 +385,10 @@ def test_planner_coverage_blind_spots_and_placement(browser, app):
     click_radio(browser, "plan-layer", "blind")
     _url, cells, drawn = settled_layer(browser, app, "plan-map", "/api/v1/layers/blind-spots.pbf")
     assert {h["fill"] for h in drawn.values()} <= set(BLIND_COLORS)
+    for layer in ("/api/v1/layers/blind-places.geojson", "/api/v1/layers/blind-roads.geojson"):
+        wait_until(lambda layer=layer: [browser.status_of(u) for u in browser.app_requests(layer)][-1:] == [200],
+                   f"{layer} answered 200")
+    assert "主干道无视频覆盖" in browser.text("#plan-legend")
 
     kpis = wait_until(lambda: browser.texts("#plan-kpis .v"), "the coverage KPIs")
     assert len(kpis) == 4 and all(re.fullmatch(r"[\d.]+%|[\d,]+ / [\d,]+", v) for v in kpis), kpis
@@ -443,4 +447,17 @@ def test_login_screenshot(browser, app):
     browser.open_plain("/login")
     assert "用户名" in browser.text("form.login")
     browser.screenshot(SCREENSHOTS / "login.png")
+    assert_clean(browser)
+
+
+@pytest.mark.skipif(os.environ.get("UPDATE_SCREENSHOTS") != "1", reason="set UPDATE_SCREENSHOTS=1 to rewrite them")
+def test_planner_screenshot(browser, app):
+    browser.open("/plan")
+    settled_heatmap(browser, app, "plan-map")
+    click_radio(browser, "plan-layer", "coverage")
+    settled_layer(browser, app, "plan-map", "/api/v1/layers/coverage.pbf")
+    browser.css("#plan-run").click()
+    wait_until(lambda: browser.texts(".plan-label"), "the new cameras on the map")
+    time.sleep(LEAFLET_FADE_S)
+    browser.screenshot(SCREENSHOTS / "plan.png")
     assert_clean(browser)
