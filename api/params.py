@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from data_pipeline.export import parse_when, split_list
 from data_pipeline.h3cells import MAP_RESOLUTIONS
-from data_pipeline.kinds import CAMERA_KINDS, CAMERA_OWNERS
+from data_pipeline.kinds import CAMERA_KINDS, CAMERA_OWNERS, DUTY_LEVELS
 from layers.coverage import CameraFilter
 from layers.heatmap import COMPARISONS, HeatRequest, baseline_filter
 from queries.incidents import EARLIEST, LATEST, IncidentFilter
@@ -78,6 +78,23 @@ def positive_number(args, name: str) -> float | None:
         raise BadRequest(f"{name} must be a number") from None
     if not 0 < value < 10_000:
         raise BadRequest(f"{name} must be positive")
+    return value
+
+
+def duty_mode(args) -> str:
+    mode = args.get("duty", "routine")
+    if mode not in DUTY_LEVELS:
+        raise BadRequest(f"duty must be one of {', '.join(DUTY_LEVELS)}")
+    return mode
+
+
+def coordinate(args, name: str, limit: float) -> float:
+    try:
+        value = float(args.get(name, ""))
+    except ValueError:
+        raise BadRequest(f"{name} is required: degrees") from None
+    if not -limit <= value <= limit:
+        raise BadRequest(f"{name} must be within ±{limit}°")
     return value
 
 

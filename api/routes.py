@@ -17,10 +17,13 @@ import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request
 
 import queries
+from analysis.rings import COVER_DISTANCE_M
 from api.params import (
     BadRequest,
     bbox,
     camera_filter,
+    coordinate,
+    duty_mode,
     heat_request,
     incident_filter,
     map_resolution,
@@ -29,7 +32,7 @@ from api.params import (
 )
 from auth.web import audit, current_principal
 from auth.web import scoped_store as store
-from data_pipeline.export import SHARE_MIN_COUNT, blind_spots_csv, cells_csv, coverage_csv
+from data_pipeline.export import SHARE_MIN_COUNT, blind_spots_csv, cells_csv, coverage_csv, ring_leaks_csv
 from data_pipeline.kinds import CAMERA_KINDS
 from layers.basemap import OUTLINE_LEVELS, labels_geojson, outlines_geojson, places_geojson, roads_geojson
 from layers.coverage import (
@@ -45,6 +48,7 @@ from layers.coverage import (
     plan_cameras,
 )
 from layers.heatmap import heat_geobuf, heat_geojson
+from layers.rings import interception, ring_analysis, rings, rings_geojson
 from queries.incidents import cell_counts
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -186,6 +190,38 @@ def plan_cameras_route():
                              positive_number(request.args, "fov_deg"))
     cameras = placement.cameras.drop(columns="site").replace({np.nan: None}).to_dict("records")
     return jsonify(placement.summary() | {"cameras": cameras})
+
+
+@api.get("/layers/rings.geojson")
+def rings_layer():
+    """Ring lines, checkpoints (kind, duty, staffed in ``duty``) and entries (covered or leak)."""
+    mode, lang = duty_mode(request.args), "en" if request.args.get("lang") == "en" else "zh"
+    return _revalidated(lambda con: queries.memo(con, ("rings_geojson", mode, lang), lambda: json.dumps(
+        rings_geojson(con, mode, lang), ensure_ascii=False)), "application/geo+json")
+
+
+@api.get("/exports/ring-leaks.csv")
+def export_ring_leaks():
+    """Like ``export ring-leaks``: uncovered entries ranked (``duty``, ``ring``, ``distance_m``). Audited."""
+    mode = duty_mode(request.args)
+    distance_m = positive_number(request.args, "distance_m") or COVER_DISTANCE_M
+    con = store()
+    ring = request.args.get("ring") or None
+    if ring is not None and ring not in rings(con):
+        raise BadRequest(f"ring must be one of {', '.join(rings(con))}")
+    analysis = ring_analysis(con, mode, distance_m, ring)
+    audit("export", "ok", f"ring-leaks {request.query_string.decode()[:300]}")
+    return _csv_download(ring_leaks_csv(analysis.leaks), f"ring_leaks_{mode}.csv")
+
+
+@api.get("/plan/intercept")
+def intercept_route():
+    """拦截: from an incident at ``lat``, ``lon`` in ``duty`` mode, the entries a car reaches before they close."""
+    lat, lon = coordinate(request.args, "lat", 90), coordinate(request.args, "lon", 180)
+    view = interception(store(), lat, lon, duty_mode(request.args))
+    return jsonify(reachable=view.reachable, entries=view.entries, leaks_on_routes=view.leaks_on_routes,
+                   nearest_minutes=None if view.nearest_minutes != view.nearest_minutes else view.nearest_minutes,
+                   geojson=view.geojson)
 
 
 def _csv_download(text: str, filename: str) -> Response:

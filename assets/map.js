@@ -66,6 +66,37 @@ window.gis = Object.assign({}, window.gis, {
     blindRoadStyle: function () {
         return {color: "#ae017e", weight: 4, opacity: 0.85, dashArray: "6 4", interactive: true};
     },
+    /* 查控圈: ring lines; checkpoints as glyphs (站/岗/点/卡) coloured by duty level, faded when not staffed in
+       the duty mode shown; entries as dots, green when a staffed checkpoint covers them, red for leaks. */
+    ringStyle: function (feature) {
+        return {color: "#6a3d9a", weight: 3, opacity: 0.9, dashArray: feature.properties.derived ? "8 6" : null,
+                fill: false};
+    },
+    ringPoint: function (feature, latlng) {
+        const p = feature.properties;
+        if (p.what === "checkpoint") {
+            const icon = L.divIcon({className: "checkpoint-icon" + (p.staffed ? "" : " off"), iconSize: [20, 20],
+                                    html: "<span style=\"background:" + p.color + "\">" + p.glyph + "</span>"});
+            return L.marker(latlng, {icon: icon, title: p.name});
+        }
+        return L.circleMarker(latlng, {radius: 5, weight: 1, color: "#ffffff", fillOpacity: 0.95,
+                                       fillColor: p.covered ? "#1a9850" : "#d73027"});
+    },
+    /* 拦截: escape routes (red through a leak, orange through a staffed entry still open) and entries. */
+    interceptStyle: function (feature) {
+        return {color: feature.properties.covered ? "#ff7f00" : "#e31a1c", weight: 4, opacity: 0.85};
+    },
+    interceptPoint: function (feature, latlng) {
+        const p = feature.properties;
+        if (p.what === "origin") {
+            return L.circleMarker(latlng, {radius: 8, color: "#000000", weight: 3, fillColor: "#ffff33", fillOpacity: 1});
+        }
+        const marker = L.circleMarker(latlng, {radius: p.escape ? 7 : 4, weight: p.escape ? 3 : 1,
+                                               color: p.escape ? "#000000" : "#ffffff", fillOpacity: 0.9,
+                                               fillColor: p.covered ? "#1a9850" : "#d73027"});
+        if (p.minutes !== null) { marker.bindTooltip(p.minutes + " min"); }
+        return marker;
+    },
     /* Cameras: a dot coloured by status; a tooltip with kind, owner and status in the page's language. */
     cameraMarker: function (feature, latlng, context) {
         const p = feature.properties;

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from analysis.rings import COVER_DISTANCE_M
 from data_pipeline import store
 from data_pipeline.export import (
     SHARE_MIN_COUNT,
@@ -24,15 +25,17 @@ from data_pipeline.export import (
     write_cells_csv,
     write_coverage_csv,
     write_plan_csv,
+    write_ring_leaks_csv,
     write_stations_csv,
 )
 from data_pipeline.h3cells import MAP_RESOLUTIONS
 from data_pipeline.ingest import ingest_file
-from data_pipeline.kinds import CAMERA_KINDS, KINDS, kind
+from data_pipeline.kinds import CAMERA_KINDS, DUTY_LEVELS, KINDS, kind
 from data_pipeline.mapping import MappingError, load_mapping
 from data_pipeline.read import SourceError
 from data_pipeline.report import REPORT_FIELDS, reconciles, store_report
 from layers.coverage import BLIND_RES, blind_spot_table, coverage_table, plan_cameras
+from layers.rings import ring_analysis, rings
 from queries import ScopedConnection
 from queries.incidents import EARLIEST, LATEST, IncidentFilter, cell_counts, station_counts
 
@@ -100,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
         _period_options(p)
     coverage.set_defaults(handler=cmd_export_coverage)
     blind.set_defaults(handler=cmd_export_blind_spots)
+
+    leaks = export_sub.add_parser("ring-leaks", help="ring entries without a staffed checkpoint (漏洞)")
+    leaks.add_argument("--db", type=Path, default=DEFAULT_DB)
+    leaks.add_argument("--ring", help="one ring by name (default: every ring)")
+    leaks.add_argument("--duty", default="routine", choices=DUTY_LEVELS, help="duty mode in force")
+    leaks.add_argument("--distance-m", type=float, default=COVER_DISTANCE_M,
+                       help="a staffed checkpoint within this distance of the crossing covers it")
+    leaks.add_argument("--out", type=Path, required=True)
+    leaks.set_defaults(handler=cmd_export_ring_leaks)
 
     plan = sub.add_parser("plan", help="planning tools")
     plan_sub = plan.add_subparsers(dest="what", required=True)
@@ -198,6 +210,18 @@ def cmd_export_blind_spots(args) -> int:
         ranked = blind_spot_table(con, _filter(args), args.resolution, args.top)
     n = write_blind_spots_csv(ranked, args.out)
     console.print(f"{n} blind spots → {args.out}")
+    return 0
+
+
+def cmd_export_ring_leaks(args) -> int:
+    with _operator_store(args.db) as con:
+        if args.ring is not None and args.ring not in rings(con):
+            raise ValueError(f"no ring {args.ring!r} in {args.db}; rings: {', '.join(rings(con)) or 'none'}")
+        analysis = ring_analysis(con, args.duty, args.distance_m, args.ring)
+    write_ring_leaks_csv(analysis.leaks, args.out)
+    summary = {r.ring: {"entries": int(r.entries), "covered": int(r.covered), "leaks": int(r.leaks)}
+               for r in analysis.summary.itertuples()}
+    print(json.dumps({"duty": args.duty, "distance_m": args.distance_m, "rings": summary}, ensure_ascii=False))
     return 0
 
 

@@ -104,6 +104,24 @@ def write_plan_csv(cameras, out: Path) -> int:
     return _write_csv(out, ["lat", "lon", "azimuth_deg", "fov_deg", "range_m", "gain_incidents"], rows)
 
 
+RING_LEAKS_HEADER = ["rank", "ring", "lat", "lon", "road_class", "incidents_nearby", "nearest_checkpoint_m"]
+
+
+def ring_leak_rows(leaks):
+    """One row per uncovered entry, worst first: ``ring``, ``lat``, ``lon``, ``road_class`` and why it ranks."""
+    return ([int(r.rank), r.ring, round(float(r.lat), 7), round(float(r.lon), 7), r.road_class,
+             int(r.incidents_nearby), "" if r.checkpoint_distance_m == float("inf") else round(r.checkpoint_distance_m)]
+            for r in leaks.itertuples())
+
+
+def write_ring_leaks_csv(leaks, out: Path) -> int:
+    return _write_csv(out, RING_LEAKS_HEADER, ring_leak_rows(leaks))
+
+
+def ring_leaks_csv(leaks) -> str:
+    return _csv_text(RING_LEAKS_HEADER, ring_leak_rows(leaks))
+
+
 def _write_csv(out: Path, header: list[str], rows) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     count = 0

@@ -1,6 +1,6 @@
-"""`/plan` — the planner: case heatmap, camera coverage and blind spots, their rankings, and 布点建议.
-
-Checkpoint rings and patrol reach join this page with their issues.
+"""`/plan` — the planner: case heatmap, camera coverage and blind spots, their rankings, 布点建议, and the
+checkpoint rings with their leaks and interception (click an incident's location). Patrol reach joins with its
+issue.
 """
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from data_pipeline.h3cells import cell_to_str
-from data_pipeline.kinds import CAMERA_KINDS, CAMERA_OWNERS
+from data_pipeline.kinds import CAMERA_KINDS, CAMERA_OWNERS, DUTY_LEVELS
 from layers.coverage import BLIND_RES, CameraFilter, blind_spot_table, coverage_kpis, placement_geojson, plan_cameras
+from layers.rings import interception, ring_analysis
 from layers.views import Controls, blind_view, coverage_view, heat_url, heat_view, hottest_cells, viewport_bbox
 from pages import ids
 from pages.components import base_map, legend, may_open, no_access, store, topbar
@@ -20,7 +21,8 @@ from pages.i18n import DEFAULT_LANG, number, percent_share, t
 dash.register_page(__name__, path="/plan", title="治安态势感知 · 研判规划")
 
 PLAN_RES = 9
-LAYER_CHOICES = ("incidents", "coverage", "blind")
+LAYER_CHOICES = ("incidents", "coverage", "blind", "rings")
+LEAK_ROWS = 15
 # Camera sectors are drawn from this zoom on (a street); below it the cameras are clustered dots.
 SECTOR_ZOOM = 16
 BLIND_ROWS = 15
@@ -41,7 +43,11 @@ def layout(lang: str = DEFAULT_LANG, **_query) -> html.Div:
             controls_bar(lang),
             html.Div([base_map(ids.PLAN_MAP, hex_layer, lang, extra=camera_layers(lang)),
                       html.Div(id=ids.PLAN_LEGEND, className="legend")], className="mapbox"),
-            html.Div([html.H3(t("coverage_kpis", lang)), html.Div(id=ids.PLAN_KPIS),
+            html.Div([html.H3(t("rings_title", lang)), html.Div(id=ids.RING_KPIS),
+                      html.P(t("intercept_hint", lang), id=ids.INTERCEPT_RESULT, className="muted"),
+                      html.H3(t("leaks", lang)), html.Div(id=ids.LEAK_EXPORT, className="exports"),
+                      html.Div(id=ids.LEAK_TABLE),
+                      html.H3(t("coverage_kpis", lang)), html.Div(id=ids.PLAN_KPIS),
                       placement_panel(lang),
                       html.H3(t("blind_spots", lang)), html.Div(id=ids.PLAN_EXPORTS, className="exports"),
                       html.Div(id=ids.BLIND_TABLE),
@@ -57,6 +63,8 @@ def controls_bar(lang: str) -> html.Div:
             {"label": t(f"period_{p}", lang), "value": p} for p in ("7d", "28d", "365d")])),
         _field(t("layer", lang), dcc.RadioItems(id=ids.PLAN_LAYER, value="incidents", **radio, options=[
             {"label": t(f"layer_{c}", lang), "value": c} for c in LAYER_CHOICES])),
+        _field(t("duty", lang), dcc.RadioItems(id=ids.PLAN_DUTY, value="routine", **radio, options=[
+            {"label": t(f"duty_{d}", lang), "value": d} for d in DUTY_LEVELS])),
         _field(t("camera_status", lang), dcc.RadioItems(id=ids.PLAN_STATUS, value="online", **radio, options=[
             {"label": t(f"status_{s}", lang), "value": s} for s in ("online", "all")])),
         _field(t("camera_kind", lang), dcc.Dropdown(
@@ -86,6 +94,10 @@ def camera_layers(lang: str) -> list:
                    onEachFeature={"variable": "gis.bindName"}),
         dl.GeoJSON(id=ids.PLAN_RESULT_LAYER, style={"variable": "gis.planStyle"},
                    onEachFeature={"variable": "gis.bindPlan"}),
+        dl.GeoJSON(id=ids.RINGS_LAYER, style={"variable": "gis.ringStyle"},
+                   pointToLayer={"variable": "gis.ringPoint"}, onEachFeature={"variable": "gis.bindName"}),
+        dl.GeoJSON(id=ids.INTERCEPT_LAYER, style={"variable": "gis.interceptStyle"},
+                   pointToLayer={"variable": "gis.interceptPoint"}),
     ]
 
 
@@ -205,6 +217,51 @@ def run_placement(_clicks, n, kind, period, lang):
     con = store()
     placement = plan_cameras(con, Controls(period=period).to_filter(con), int(n), kind)
     return placement_geojson(placement.cameras), placement_result(placement, lang)
+
+
+@callback(Output(ids.RINGS_LAYER, "url"), Output(ids.RING_KPIS, "children"), Output(ids.LEAK_TABLE, "children"),
+          Output(ids.LEAK_EXPORT, "children"), Input(ids.PLAN_LAYER, "value"), Input(ids.PLAN_DUTY, "value"),
+          State(ids.LANG, "data"))
+def update_rings(choice, mode, lang):
+    """The ring layer (with the rings choice), the covered-entries KPI per ring and the leaks, in a duty mode."""
+    mode = mode if mode in DUTY_LEVELS else "routine"
+    analysis = ring_analysis(store(), mode)
+    url = f"/api/v1/layers/rings.geojson?duty={mode}&lang={lang}" if choice == "rings" else None
+    kpis = [html.Div([html.Div(name, className="l"), html.Div(t("ring_entries", lang).format(
+        covered=number(r.covered, lang), entries=number(r.entries, lang)), className="v")], className="cell")
+        for name, r in zip(analysis.summary["ring"], analysis.summary.itertuples())]
+    export = html.A(t("export_csv", lang), href=f"/api/v1/exports/ring-leaks.csv?duty={mode}", download="")
+    return url, html.Div(kpis, className="kpi-row"), leak_table(analysis.leaks.head(LEAK_ROWS), lang), [export]
+
+
+def leak_table(leaks, lang: str) -> html.Table:
+    head = html.Tr([html.Th("#"), html.Th(t("col_ring", lang)), html.Th(t("col_road", lang)),
+                    html.Th(t("col_nearby", lang)), html.Th(t("col_nearest", lang))])
+    rows = [html.Tr([html.Td(r.rank), html.Td(r.ring), html.Td(t(f"road_{r.road_class}", lang)),
+                     html.Td(number(r.incidents_nearby, lang)), html.Td(metres(r.checkpoint_distance_m, lang))])
+            for r in leaks.itertuples()]
+    return html.Table([head, *rows], className="simple")
+
+
+def metres(value: float, lang: str) -> str:
+    return "–" if value == float("inf") else number(round(value), lang)
+
+
+@callback(Output(ids.INTERCEPT_LAYER, "data"), Output(ids.INTERCEPT_RESULT, "children"),
+          Input(ids.PLAN_MAP, "clickData"), Input(ids.PLAN_LAYER, "value"), Input(ids.PLAN_DUTY, "value"),
+          State(ids.LANG, "data"), prevent_initial_call=True)
+def run_interception(click, choice, mode, lang):
+    """A click on the map with the rings layer: the incident's escape routes and the entries open to it."""
+    if choice != "rings" or not click or "latlng" not in click:
+        return EMPTY, t("intercept_hint", lang)
+    latlng = click["latlng"]
+    view = interception(store(), float(latlng["lat"]), float(latlng["lng"]), mode if mode in DUTY_LEVELS else "routine")
+    minutes = "–" if view.nearest_minutes != view.nearest_minutes else f"{view.nearest_minutes:.1f}"
+    text = t("intercept_result", lang).format(minutes=minutes, reachable=view.reachable, leaks=view.leaks_on_routes)
+    return view.geojson, text
+
+
+EMPTY = {"type": "FeatureCollection", "features": []}
 
 
 def placement_result(placement, lang: str) -> list:

@@ -346,9 +346,10 @@ FORGED = {"period.value": "365d", "hours.value": [0, 24], "compare.value": "prev
           "zone.value": f"{OTHER}-001", "categories.value": None, "audit-event.value": None,
           "outline-toggle.value": ["station", "community", "grid"], "places-toggle.value": ["places"],
           "plan-status.value": "all", "plan-cameras-toggle.value": ["cameras"], "plan-n.value": 3,
-          "plan-camera-kind.value": "video", "plan-run.n_clicks": 1}
+          "plan-camera-kind.value": "video", "plan-run.n_clicks": 1, "plan-duty.value": "wartime",
+          "plan-map.clickData": {"latlng": {"lat": 29.59, "lng": 103.46}}}
 # Controls whose every value leads somewhere else: each callback reading one is walked once per value.
-VARIANTS = {"plan-layer.value": ["incidents", "coverage", "blind"], "plan-map.zoom": [9, 17]}
+VARIANTS = {"plan-layer.value": ["incidents", "coverage", "blind", "rings"], "plan-map.zoom": [9, 17]}
 
 
 def test_every_callback_and_route_applies_the_callers_scope(demo_store, tmp_path, monkeypatch):

@@ -5,8 +5,6 @@ The known network is one straight 3.6 km road at 36 km/h (10 m/s): a unit at its
 """
 from __future__ import annotations
 
-import time
-
 import h3
 import numpy as np
 import pandas as pd
@@ -194,16 +192,13 @@ def grid_roads(side: int, spacing_m: float = 100.0) -> np.ndarray:
     return shapely.linestrings(np.column_stack([lon, lat]), indices=np.repeat(np.arange(2 * side), side))
 
 
-def test_reach_for_50_units_on_20k_edges_is_fast():
+def test_reach_for_50_units_on_20k_edges():
     roads = grid_roads(100)                                   # 2 · 100 · 99 = 19,800 edges
     graph = rg.build_road_graph(roads, np.full(len(roads), 30.0))
     samples = reach.reach_samples(graph, resolutions=(9,))
     rng = np.random.default_rng(7)
     units = responders(rng.uniform(0, 9900, (50, 2)), rng.choice(["car", "foot"], 50))
-    reach.reach_cells(graph, samples, units, 9)               # warm caches (edge tree, matrices)
-    start = time.perf_counter()
-    table = reach.reach_cells(graph, samples, units, 9)
-    assert time.perf_counter() - start < 1.0
+    table = reach.reach_cells(graph, samples, units, 9)       # timed in bench/bench_routing.py, not here
     assert set(table["band"]) == {1, 3, 5}
 
 

@@ -6,8 +6,6 @@ computed) and entries, distances and drive times are known by construction (to ~
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -342,7 +340,7 @@ def test_limit_and_unreached_entries(escape_network):
     assert not rows[(1000, 2000)]["open_on_arrival"]
 
 
-def test_interception_on_a_demo_size_network_is_fast():
+def test_interception_on_a_demo_size_network():
     # ~5,000 edges: a 50 x 50 grid at 100 m, ring around its middle.
     ticks = np.arange(50) * 100.0
     roads = [line(*[(x, t) for x in ticks]) for t in ticks] + [line(*[(t, y) for y in ticks]) for t in ticks]
@@ -352,9 +350,7 @@ def test_interception_on_a_demo_size_network_is_fast():
     assert len(entries) == 4 * 29
     checkpoints = checkpoints_at([(x, 1050) for x in ticks[11:40:2]], ["routine"] * 15)
     placed = rings.place_entries(graph, rings.cover_entries(entries, checkpoints, "routine"))
-    start = time.perf_counter()
-    result = rings.intercept(graph, placed, *latlng(2500, 2500), "routine")
-    assert time.perf_counter() - start < 1.0
+    result = rings.intercept(graph, placed, *latlng(2500, 2500), "routine")     # timed in bench/, not here
     # Nearest entries: straight down/up/across from the centre, 1450 m, each its own first crossing.
     minutes = result.entries["minutes"].to_numpy()
     first = result.entries["first_crossing"].to_numpy()

@@ -6,8 +6,6 @@ edges built independently (geodesic lengths, nodes keyed by exact coordinates).
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import shapely
@@ -195,20 +193,14 @@ def synthetic_grid(side: int, spacing_m: float = 100.0):
     return shapely.linestrings(coords, indices=np.repeat(np.arange(2 * side), side))
 
 
-def test_100k_edge_network_builds_and_routes_fast():
+def test_100k_edge_network_builds_and_routes():
+    """The bench's network size (timed in bench/bench_routing.py, not here): right size, right distances."""
     roads = synthetic_grid(224)
-    start = time.perf_counter()
     graph = rg.build_road_graph(shapely.to_wkb(roads), np.full(len(roads), 40.0))
-    graph.csr()
-    build_s = time.perf_counter() - start
     assert graph.n_edges == 2 * 224 * 223
-    start = time.perf_counter()
     times = rg.travel_times(graph, [0])
-    dijkstra_s = time.perf_counter() - start
     far = node_at(graph, 223 * 100, 223 * 100)
     assert times.seconds[far] == pytest.approx(2 * 22300 / (40 / 3.6), rel=1e-4)   # Manhattan distance
-    assert build_s < 3.0, build_s            # target < 1-2 s; slack for a loaded test machine
-    assert dijkstra_s < 0.5, dijkstra_s
 
 
 # --- Real OSM roads --------------------------------------------------------------------------------------

@@ -411,6 +411,30 @@ def test_planner_coverage_blind_spots_and_placement(browser, app):
     assert_clean(browser)
 
 
+def test_planner_rings_leaks_and_interception(browser, app):
+    """The ring layer shows rings, checkpoints and entries; the duty mode changes the covered count; a click
+    on the map computes the escape routes from there."""
+    browser.open("/plan")
+    settled_heatmap(browser, app, "plan-map")
+    click_radio(browser, "plan-layer", "rings")
+    url = wait_until(lambda: browser.app_requests("/api/v1/layers/rings.geojson"), "the ring layer")[-1]
+    layer = app.get_json(urlsplit(url).path + "?" + urlsplit(url).query)
+    kinds = {f["properties"]["what"] for f in layer["features"]}
+    assert kinds == {"ring", "checkpoint", "entry"}
+    routine = wait_until(lambda: browser.texts("#ring-kpis .v"), "the ring KPIs")
+    click_radio(browser, "plan-duty", "wartime")
+    wartime = wait_until(lambda: (v := browser.texts("#ring-kpis .v")) != routine and v, "the wartime KPIs")
+    covered = [int(v.split("/")[0]) for v in wartime]
+    assert sum(covered) > sum(int(v.split("/")[0]) for v in routine)
+    box = browser.driver.execute_script("const r = document.getElementById('plan-map').getBoundingClientRect(); "
+                                        "return [r.left, r.top, r.width, r.height];")
+    browser.click_at(box[0] + box[2] / 2, box[1] + box[3] / 2)
+    text = wait_until(lambda: "分钟可达" in browser.text("#intercept-result") and browser.text("#intercept-result"),
+                      "the interception result")
+    assert re.search(r"最近入口 [\d.]+ 分钟可达；\d+ 个入口可在封控前驶出", text), text
+    assert_clean(browser)
+
+
 def test_station_chief_sees_only_their_station(browser, app):
     """Signed in as 名山's chief: the filter offers only 名山, every drawn hexagon holds only 名山's incidents,
     and the planner page is refused; then back to the leader for the other tests."""
