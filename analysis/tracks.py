@@ -314,6 +314,46 @@ def presence_minutes(pings, start=None, end=None, hours: tuple[float, float] | N
     return pd.DataFrame({"cell": cells, "minutes": totals})
 
 
+def hourly_spans(pings, gap_minutes: float = GAP_MINUTES) -> pd.DataFrame:
+    """Each ping's time (the rule of ``presence_minutes``) split at the clock hour it crosses.
+
+    Returns ``row`` (the ping's position in the input), ``hour`` (int64 ns of the hour's start) and
+    ``minutes``; a span crosses one hour boundary at most (``gap_minutes`` <= 60), so a ping gives one or two
+    rows. Whatever a ping carries (its cell at each resolution, its station, its unit kind) can be joined on
+    ``row``, and any whole-hour window and time-of-day band then adds up exactly.
+    """
+    if gap_minutes > 60:
+        raise ValueError("hourly presence needs spans of at most an hour (gap_minutes <= 60)")
+    p = _prepared(pings)
+    begin, finish = _dwell_spans_ns(p, None, None, gap_minutes)
+    hour = begin - begin % _NS_PER_HOUR
+    boundary = hour + _NS_PER_HOUR
+    first = (np.minimum(finish, boundary) - begin) / _NS_PER_MINUTE
+    second = np.maximum(finish - boundary, 0) / _NS_PER_MINUTE
+    rows = np.arange(len(p)) if p.order is None else p.order
+    spill = second > 0
+    spans = pd.DataFrame({"row": np.concatenate([rows, rows[spill]]), "hour": np.concatenate([hour, boundary[spill]]),
+                          "minutes": np.concatenate([first, second[spill]])})
+    return spans[spans["minutes"] > 0].reset_index(drop=True)
+
+
+def presence_by_hour(pings, gap_minutes: float = GAP_MINUTES) -> pd.DataFrame:
+    """Patrol minutes per (clock hour, cell[, unit kind]) from ``hourly_spans``.
+
+    Returns ``hour`` (datetime64, the hour's start), ``cell``, ``unit_kind`` (when the pings have one) and
+    ``minutes``.
+    """
+    frame = pings if isinstance(pings, pd.DataFrame) else pd.DataFrame(dict(pings))
+    if "cell" not in frame:
+        raise ValueError("pings need a 'cell' column (the H3 cell of each ping, e.g. the store's h3_r9)")
+    spans = hourly_spans(frame, gap_minutes)
+    keys = ["hour", "cell"] + (["unit_kind"] if "unit_kind" in frame else [])
+    spans = spans.assign(**{k: frame[k].to_numpy()[spans["row"].to_numpy()] for k in keys[1:]})
+    grouped = spans.groupby(keys, sort=True, as_index=False)["minutes"].sum()
+    grouped["hour"] = _ns_to_timestamps(grouped["hour"].to_numpy(np.int64))
+    return grouped
+
+
 def _require_cells(p: _Pings) -> None:
     if p.cell is None:
         raise ValueError("pings need a 'cell' column (the H3 cell of each ping, e.g. the store's h3_r9)")

@@ -27,6 +27,7 @@ from data_pipeline.kinds import KINDS, Kind
 from data_pipeline.load import INDEX_BATCH_ROWS, load_points, load_shapes
 from data_pipeline.mapping import Mapping
 from data_pipeline.normalise import normalise
+from data_pipeline.presence import rebuild_presence
 from data_pipeline.quarantine import quarantine_rows
 from data_pipeline.read import SourceError, discard_text_copy, quote_identifier, read_source
 from data_pipeline.zones import build_zone_index
@@ -181,6 +182,8 @@ def after_load(con, kind_name: str, run_id: int) -> None:
         cover_incidents(con, run_id)
     elif kind_name == "cameras":
         index_cameras(con, run_id)
+    elif kind_name == "patrols":
+        rebuild_presence(con)
     elif kind_name == "boundaries":
         reassign_jurisdictions(con)
 

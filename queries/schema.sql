@@ -169,6 +169,16 @@ CREATE TABLE IF NOT EXISTS incident_coverage (
     online BOOLEAN       -- true if one of those cameras is online (false: only offline / maintenance ones)
 );
 
+-- Patrol presence (issue 7), rebuilt by the presence stage (data_pipeline/presence.py) after each patrols load.
+CREATE TABLE IF NOT EXISTS patrol_presence (
+    res        TINYINT,    -- H3 resolution (7..10)
+    station_id VARCHAR,    -- station of the pings (NULL: outside every station)
+    hour       TIMESTAMP,  -- local clock hour the minutes fall in
+    unit_kind  VARCHAR,    -- car | motorbike | foot | other
+    cell       BIGINT,     -- H3 cell at resolution res containing the pings
+    minutes    DOUBLE      -- unit-minutes (two units for ten minutes: twenty)
+);
+
 -- Parent of an H3 cell (BIGINT) at a coarser resolution, by bit arithmetic on the index:
 -- bits 52-55 hold the resolution, and every digit finer than it is set to 7 (binary 111).
 CREATE OR REPLACE MACRO h3_parent(cell, r) AS

@@ -381,7 +381,8 @@ def test_every_callback_and_route_applies_the_callers_scope(demo_store, tmp_path
         if not rule.rule.startswith("/api/") or "GET" not in rule.methods:
             continue
         runs.clear()
-        response = client.get(rule.rule, query_string={"resolution": 8, "station": OTHER, "level": "station"})
+        response = client.get(rule.rule, query_string={"resolution": 8, "station": OTHER, "level": "station",
+                                                       "lat": 29.59, "lon": 103.46, "n": 2})
         text = response.get_data().decode("utf-8", "replace")       # geobuf is binary
         assert response.status_code in (200, 403), (rule.rule, response.status_code, text[:200])
         shown = json.dumps(response.get_json(), ensure_ascii=False) if response.is_json else text

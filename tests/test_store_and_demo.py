@@ -63,7 +63,8 @@ def _params_for(sql: str) -> dict:
     values = {"res": 9, "from_ts": datetime(2025, 1, 1), "to_ts": datetime(2027, 1, 1), "categories": None,
               "stations": None, "run_id": None, "hours": None, "cell": 0, "limit": 5,
               "level": "station", "bucket": "week",
-              "zones": None, "station": "511181-01", "scope": None}
+              "zones": None, "station": "511181-01", "scope": None, "statuses": ["online"], "kinds": None,
+              "owners": None}
     return {name: values[name] for name in set(re.findall(r"\$(\w+)", sql))}
 
 

@@ -271,3 +271,27 @@ def test_trails_cover_the_last_minutes_and_stop_at_a_silence():
 def test_arrays_in_a_mapping_work_like_a_frame(two_units):
     as_arrays = {c: two_units[c].to_numpy() for c in ("unit_id", "ts", "lat", "lon", "cell")}
     assert tr.presence_minutes(as_arrays).equals(tr.presence_minutes(two_units))
+
+
+def test_presence_by_hour_adds_up_to_presence_minutes_in_any_whole_hour_window():
+    """Spans split at the hour: summing the hourly rows over a window and a band equals presence_minutes."""
+    rng = np.random.default_rng(11)
+    start = pd.Timestamp("2026-03-01 00:00")
+    rows = []
+    for unit in ("car-1", "car-2", "foot-1"):
+        t = start + pd.Timedelta(minutes=float(rng.uniform(0, 30)))
+        for _ in range(400):
+            rows.append((unit, "foot" if unit.startswith("foot") else "car", t, 29.6, 103.4,
+                         int(rng.integers(1, 6))))
+            t += pd.Timedelta(minutes=float(rng.choice([0.5, 3.0, 7.5, 25.0], p=[0.6, 0.2, 0.15, 0.05])))
+    pings = pd.DataFrame(rows, columns=["unit_id", "unit_kind", "ts", "lat", "lon", "cell"])
+    hourly = tr.presence_by_hour(pings)
+    assert set(hourly.columns) == {"hour", "cell", "unit_kind", "minutes"}
+    assert (hourly["hour"].dt.minute == 0).all()
+    window = (pd.Timestamp("2026-03-01 05:00"), pd.Timestamp("2026-03-02 02:00"))
+    in_window = hourly[(hourly["hour"] >= window[0]) & (hourly["hour"] < window[1])]
+    night = in_window[(in_window["hour"].dt.hour >= 20) | (in_window["hour"].dt.hour < 6)]
+    for subset, band in ((in_window, None), (night, (20, 6))):
+        expected = tr.presence_minutes(pings, *window, hours=band).set_index("cell")["minutes"]
+        got = subset.groupby("cell")["minutes"].sum()
+        assert got.round(6).to_dict() == expected.round(6).to_dict()
