@@ -98,6 +98,14 @@ def coordinate(args, name: str, limit: float) -> float:
     return value
 
 
+def moment(args, name: str = "at"):
+    """A required ISO timestamp (local time)."""
+    value = _when(args, name, None)
+    if value is None:
+        raise BadRequest(f"{name} is required: an ISO timestamp")
+    return value
+
+
 def bbox(args):
     return _bbox(args.get("bbox"))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from datetime import timedelta
 
 import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -27,12 +28,20 @@ from api.params import (
     heat_request,
     incident_filter,
     map_resolution,
+    moment,
     positive_number,
     whole_number,
 )
 from auth.web import audit, current_principal
 from auth.web import scoped_store as store
-from data_pipeline.export import SHARE_MIN_COUNT, blind_spots_csv, cells_csv, coverage_csv, ring_leaks_csv
+from data_pipeline.export import (
+    SHARE_MIN_COUNT,
+    blind_spots_csv,
+    cells_csv,
+    coverage_csv,
+    response_times_csv,
+    ring_leaks_csv,
+)
 from data_pipeline.kinds import CAMERA_KINDS
 from layers.basemap import OUTLINE_LEVELS, labels_geojson, outlines_geojson, places_geojson, roads_geojson
 from layers.coverage import (
@@ -48,10 +57,13 @@ from layers.coverage import (
     plan_cameras,
 )
 from layers.heatmap import heat_geobuf, heat_geojson
+from layers.patrols import positions_geojson, presence_geobuf, reach_geobuf, response_times, tracks_geojson
 from layers.rings import interception, ring_analysis, rings, rings_geojson
 from queries.incidents import cell_counts
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+# Tracks are drawn for a day or two: a longer window is a heavy answer and an unreadable map.
+MAX_TRACK_WINDOW = timedelta(days=2)
 # Flask-Compress (app.py) gzips only the mimetypes on its list, which has neither GeoJSON nor geobuf: the API
 # compresses its own payloads. Below _GZIP_MIN_BYTES the gzip header costs more than it saves.
 _GZIP_MIMETYPES = frozenset({"application/geo+json", "application/x-protobuf"})
@@ -222,6 +234,47 @@ def intercept_route():
     return jsonify(reachable=view.reachable, entries=view.entries, leaks_on_routes=view.leaks_on_routes,
                    nearest_minutes=None if view.nearest_minutes != view.nearest_minutes else view.nearest_minutes,
                    geojson=view.geojson)
+
+
+@api.get("/layers/presence.pbf")
+def presence_layer():
+    """Patrol minutes per hexagon for the window (``from``, ``to``), band (``hours``) and ``station``."""
+    res, flt, box = map_resolution(request.args), incident_filter(request.args), bbox(request.args)
+    return _revalidated(lambda con: presence_geobuf(con, res, flt, box), "application/x-protobuf")
+
+
+@api.get("/layers/reach.pbf")
+def reach_layer():
+    """1-3-5 minute reach (``band``) at the moment ``at`` from the units and manned posts."""
+    res, at, box = map_resolution(request.args), moment(request.args), bbox(request.args)
+    return _revalidated(lambda con: reach_geobuf(con, at, res, box), "application/x-protobuf")
+
+
+@api.get("/layers/patrol-tracks.geojson")
+def patrol_tracks_layer():
+    """Each patrol unit's tracks in [from, to) (at most two days), simplified, coloured by unit kind."""
+    flt = incident_filter(request.args)
+    if flt.to_ts - flt.from_ts > MAX_TRACK_WINDOW:
+        raise BadRequest("from/to: tracks are drawn for at most two days at a time")
+    return _revalidated(lambda con: json.dumps(tracks_geojson(con, flt.from_ts, flt.to_ts)), "application/geo+json")
+
+
+@api.get("/layers/patrol-positions.geojson")
+def patrol_positions_layer():
+    """Every unit's position at ``at`` and its trail of the last minutes (the playback)."""
+    at = moment(request.args)
+    return _revalidated(lambda con: json.dumps(positions_geojson(con, at)), "application/geo+json")
+
+
+@api.get("/exports/response-times.csv")
+def export_response_times():
+    """Like ``export response-times``: per station or category (``by``). Audited."""
+    by = request.args.get("by", "station")
+    if by not in ("station", "category"):
+        raise BadRequest("by must be station or category")
+    table = response_times(store(), by, incident_filter(request.args))
+    audit("export", "ok", f"response-times {request.query_string.decode()[:300]}")
+    return _csv_download(response_times_csv(table), f"response_times_{by}.csv")
 
 
 def _csv_download(text: str, filename: str) -> Response:

@@ -97,6 +97,18 @@ window.gis = Object.assign({}, window.gis, {
         if (p.minutes !== null) { marker.bindTooltip(p.minutes + " min"); }
         return marker;
     },
+    /* Patrols: tracks and trails in the unit kind's colour; units as dots with their id (a vehicle or team). */
+    trackStyle: function (feature) {
+        const trail = feature.properties.what === "trail";
+        return {color: feature.properties.color, weight: trail ? 4 : 2, opacity: trail ? 0.95 : 0.35};
+    },
+    unitMarker: function (feature, latlng) {
+        const p = feature.properties;
+        const marker = L.circleMarker(latlng, {radius: 6, color: "#ffffff", weight: 2, fillColor: p.color,
+                                               fillOpacity: 1});
+        marker.bindTooltip(p.unit_id);
+        return marker;
+    },
     /* Cameras: a dot coloured by status; a tooltip with kind, owner and status in the page's language. */
     cameraMarker: function (feature, latlng, context) {
         const p = feature.properties;

@@ -10,6 +10,7 @@ PAGE_ROLES = {
     "/": frozenset({"leader", "planner", "station_chief"}),
     "/wall": frozenset({"leader", "planner", "station_chief", "kiosk"}),
     "/plan": frozenset({"leader", "planner"}),
+    "/patrol": frozenset({"leader", "planner", "station_chief"}),
     "/admin": frozenset({"admin"}),
 }
 # Where each role lands after login (and where a kiosk is sent from any other page).

@@ -25,6 +25,8 @@ from data_pipeline.export import (
     write_cells_csv,
     write_coverage_csv,
     write_plan_csv,
+    write_reach_csv,
+    write_response_times_csv,
     write_ring_leaks_csv,
     write_stations_csv,
 )
@@ -35,6 +37,7 @@ from data_pipeline.mapping import MappingError, load_mapping
 from data_pipeline.read import SourceError
 from data_pipeline.report import REPORT_FIELDS, reconciles, store_report
 from layers.coverage import BLIND_RES, blind_spot_table, coverage_table, plan_cameras
+from layers.patrols import reach_table, response_times
 from layers.rings import ring_analysis, rings
 from queries import ScopedConnection
 from queries.incidents import EARLIEST, LATEST, IncidentFilter, cell_counts, station_counts
@@ -112,6 +115,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a staffed checkpoint within this distance of the crossing covers it")
     leaks.add_argument("--out", type=Path, required=True)
     leaks.set_defaults(handler=cmd_export_ring_leaks)
+
+    response = export_sub.add_parser("response-times", help="actual response times per station or category")
+    response.add_argument("--db", type=Path, default=DEFAULT_DB)
+    response.add_argument("--by", choices=("station", "category"), default="station")
+    response.add_argument("--from", dest="from_", help="inclusive ISO date or timestamp (occurred_at)")
+    response.add_argument("--to", help="exclusive ISO date or timestamp")
+    response.add_argument("--out", type=Path, required=True)
+    response.set_defaults(handler=cmd_export_response_times)
+
+    reach = export_sub.add_parser("reach", help="1-3-5 minute reach per H3 cell at a moment")
+    reach.add_argument("--db", type=Path, default=DEFAULT_DB)
+    reach.add_argument("--at", required=True, help="ISO timestamp (local time): where the units were")
+    reach.add_argument("--resolution", type=int, required=True, choices=MAP_RESOLUTIONS)
+    reach.add_argument("--out", type=Path, required=True)
+    reach.set_defaults(handler=cmd_export_reach)
 
     plan = sub.add_parser("plan", help="planning tools")
     plan_sub = plan.add_subparsers(dest="what", required=True)
@@ -222,6 +240,26 @@ def cmd_export_ring_leaks(args) -> int:
     summary = {r.ring: {"entries": int(r.entries), "covered": int(r.covered), "leaks": int(r.leaks)}
                for r in analysis.summary.itertuples()}
     print(json.dumps({"duty": args.duty, "distance_m": args.distance_m, "rings": summary}, ensure_ascii=False))
+    return 0
+
+
+def cmd_export_response_times(args) -> int:
+    flt = IncidentFilter(parse_when(args.from_, EARLIEST), parse_when(args.to, LATEST))
+    with _operator_store(args.db) as con:
+        table = response_times(con, args.by, flt)
+    n = write_response_times_csv(table, args.out)
+    console.print(f"{n} groups; left out: {int(table['left_out_missing'].sum())} without arrival or start time, "
+                  f"{int(table['left_out_negative'].sum())} arriving before the report → {args.out}")
+    return 0
+
+
+def cmd_export_reach(args) -> int:
+    at = parse_when(args.at, None)
+    with _operator_store(args.db) as con:
+        table = reach_table(con, at, args.resolution, include_unreached=True)
+    n = write_reach_csv(table, args.out)
+    reached = int((table["band"] > 0).sum())
+    console.print(f"{n} cells on the road network, {reached} within 5 minutes at {at} → {args.out}")
     return 0
 
 

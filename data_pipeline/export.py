@@ -122,6 +122,36 @@ def ring_leaks_csv(leaks) -> str:
     return _csv_text(RING_LEAKS_HEADER, ring_leak_rows(leaks))
 
 
+RESPONSE_HEADER = ["group", "n", "median_min", "p90_min", "share_within_5min", "left_out_missing",
+                   "left_out_negative"]
+
+
+def response_time_rows(table):
+    """``group``, ``n``, ``median_min``, ``p90_min``, ``share_within_5min`` (+ how many were left out and why)."""
+    for r in table.itertuples():
+        figures = [_rounded(r.median_min, 2), _rounded(r.p90_min, 2), _rounded(r.share_within_5min, 4)]
+        yield [r.group, int(r.n), *figures, int(r.left_out_missing), int(r.left_out_negative)]
+
+
+def write_response_times_csv(table, out: Path) -> int:
+    return _write_csv(out, RESPONSE_HEADER, response_time_rows(table))
+
+
+def response_times_csv(table) -> str:
+    return _csv_text(RESPONSE_HEADER, response_time_rows(table))
+
+
+def write_reach_csv(table, out: Path) -> int:
+    """``cell``, ``minutes`` from the nearest unit or post (blank beyond 5)."""
+    rows = ([cell_to_str(c), "" if band == 0 else round(float(m), 2)]
+            for c, m, band in zip(table["cell"], table["minutes"], table["band"]))
+    return _write_csv(out, ["cell", "minutes"], rows)
+
+
+def _rounded(value, digits: int):
+    return "" if value is None or value != value else round(float(value), digits)
+
+
 def _write_csv(out: Path, header: list[str], rows) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     count = 0

@@ -11,7 +11,8 @@ from layers.basemap import OUTLINE_LEVELS, OUTLINE_STYLE, PLACE_ICONS, store_ext
 from pages import ids
 from pages.i18n import number, t
 
-NAV = (("/", "nav_workspace"), ("/wall", "nav_wall"), ("/plan", "nav_plan"), ("/admin", "nav_admin"))
+NAV = (("/", "nav_workspace"), ("/wall", "nav_wall"), ("/plan", "nav_plan"), ("/patrol", "nav_patrol"),
+       ("/admin", "nav_admin"))
 # Emeishan's centre: where the map opens when the store has no jurisdictions yet.
 FALLBACK_CENTER = (29.60, 103.48)
 # Leaflet's default maxZoom: the deepest a link may open the map.

@@ -73,3 +73,22 @@ RING_KPIS = "ring-kpis"
 LEAK_TABLE = "leak-table"
 LEAK_EXPORT = "leak-export"
 INTERCEPT_RESULT = "intercept-result"
+
+# Patrols
+PATROL_MAP = "patrol-map"
+PATROL_HEX = "patrol-hex"
+PATROL_LEGEND = "patrol-legend"
+PATROL_PERIOD = "patrol-period"
+PATROL_HOURS = "patrol-hours"
+PATROL_LAYER = "patrol-layer"            # presence | reach
+PATROL_TIME = "patrol-time"              # minutes before the end of the playback day
+PATROL_PLAY = "patrol-play"
+PATROL_TICK = "patrol-tick"
+PATROL_CLOCK = "patrol-clock"
+PATROL_TRACKS = "patrol-tracks"
+PATROL_UNITS = "patrol-units"
+PATROL_KPIS = "patrol-kpis"
+HOT_UNPATROLLED = "hot-unpatrolled"
+DOSAGE_TABLE = "dosage-table"
+RESPONSE_TABLE = "response-table"
+PATROL_HOUR_CHART = "patrol-hour-chart"

@@ -11,6 +11,7 @@ from layers.charts import matrix_figure
 from layers.coverage import coverage_kpis
 from layers.heatmap import INCIDENTS
 from layers.kpis import kpis, top_categories
+from layers.patrols import reach_kpi, response_times
 from layers.timeframe import as_of, data_time
 from layers.views import Controls, heat_view
 from pages import ids
@@ -48,7 +49,7 @@ def layout(lang: str = DEFAULT_LANG, refresh: str | None = None, **_query) -> ht
                   html.Div(id="wall-legend", className="legend")], className="mapcell"),
         html.Div([
             html.Div(id=ids.WALL_KPIS, className="kpis"),
-            html.Div([html.H2(t("coverage_kpis", lang)), html.Div(id=ids.WALL_COVERAGE, className="coverage-kpis")],
+            html.Div([html.H2(t("wall_readiness", lang)), html.Div(id=ids.WALL_COVERAGE, className="coverage-kpis")],
                      className="box"),
             html.Div([html.H2(t("top_categories", lang)), html.Div(id="wall-topcats", className="topcats")],
                      className="box"),
@@ -67,13 +68,24 @@ def refresh_figures(_tick, screen_height, lang):
     con = store()
     now = as_of(con)
     tiles = [kpi_tile(k, lang) for k in kpis(con, now)]
+    week = Controls(period="7d").to_filter(con)
     coverage = coverage_tiles(coverage_kpis(con, Controls(period="28d").to_filter(con)), lang)
+    coverage += readiness_tiles(reach_kpi(con, week), response_times(con, "station", week), lang)
     cats = [html.Div([category_label(c, lang), html.Span(number(n, lang), className="n")])
             for c, n in top_categories(con, now)]
     flt = Controls(period="28d").to_filter(con)
     font = max(MIN_CHART_FONT_PX, int((screen_height or 1080) * CHART_FONT_SHARE))
     matrix = matrix_figure(con, flt, {"weekdays": weekdays(lang), "height": None, "font": font}, dark=True)
     return tiles, cats, matrix, f"{t('updated', lang)} {timestamp(data_time(con), lang)}", coverage
+
+
+def readiness_tiles(reach, responses, lang: str) -> list:
+    """1-3-5: incidents of the last 7 days within 5 minutes of a unit (modelled) and actually reached in 5."""
+    n = responses["n"].sum()
+    arrived = (responses["share_within_5min"].fillna(0) * responses["n"]).sum()
+    figures = [(percent_share(reach.within_5min, reach.incidents, lang), "kpi_reach_modelled"),
+               (percent_share(arrived, n, lang), "kpi_response_share")]
+    return [html.Div([html.Span(value, className="n"), html.Span(t(label, lang))]) for value, label in figures]
 
 
 def coverage_tiles(k, lang: str) -> list:

@@ -64,7 +64,7 @@ def _params_for(sql: str) -> dict:
               "stations": None, "run_id": None, "hours": None, "cell": 0, "limit": 5,
               "level": "station", "bucket": "week",
               "zones": None, "station": "511181-01", "scope": None, "statuses": ["online"], "kinds": None,
-              "owners": None}
+              "owners": None, "by": "station"}
     return {name: values[name] for name in set(re.findall(r"\$(\w+)", sql))}
 
 
