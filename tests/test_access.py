@@ -347,9 +347,13 @@ FORGED = {"period.value": "365d", "hours.value": [0, 24], "compare.value": "prev
           "outline-toggle.value": ["station", "community", "grid"], "places-toggle.value": ["places"],
           "plan-status.value": "all", "plan-cameras-toggle.value": ["cameras"], "plan-n.value": 3,
           "plan-camera-kind.value": "video", "plan-run.n_clicks": 1, "plan-duty.value": "wartime",
-          "plan-map.clickData": {"latlng": {"lat": 29.59, "lng": 103.46}}}
+          "plan-map.clickData": {"latlng": {"lat": 29.59, "lng": 103.46}},
+          "patrol-period.value": "7d", "patrol-hours.value": [20, 24], "patrol-time.value": 100,
+          "patrol-play.n_clicks": 1, "patrol-tick.n_intervals": 1, "patrol-map.zoom": 12,
+          "patrol-map.bounds": [[29.5, 103.3], [29.7, 103.6]]}
 # Controls whose every value leads somewhere else: each callback reading one is walked once per value.
-VARIANTS = {"plan-layer.value": ["incidents", "coverage", "blind", "rings"], "plan-map.zoom": [9, 17]}
+VARIANTS = {"plan-layer.value": ["incidents", "coverage", "blind", "rings"], "plan-map.zoom": [9, 17],
+            "patrol-layer.value": ["presence", "reach"]}
 
 
 def test_every_callback_and_route_applies_the_callers_scope(demo_store, tmp_path, monkeypatch):
@@ -382,7 +386,8 @@ def test_every_callback_and_route_applies_the_callers_scope(demo_store, tmp_path
             continue
         runs.clear()
         response = client.get(rule.rule, query_string={"resolution": 8, "station": OTHER, "level": "station",
-                                                       "lat": 29.59, "lon": 103.46, "n": 2})
+                                                       "lat": 29.59, "lon": 103.46, "n": 2, "at": "2026-01-01T10:00",
+                                                       "from": "2026-01-01", "to": "2026-01-02"})
         text = response.get_data().decode("utf-8", "replace")       # geobuf is binary
         assert response.status_code in (200, 403), (rule.rule, response.status_code, text[:200])
         shown = json.dumps(response.get_json(), ensure_ascii=False) if response.is_json else text
@@ -401,7 +406,7 @@ def test_every_callback_and_route_applies_the_callers_scope(demo_store, tmp_path
     forged = FORGED | {"hex-layer.clickData": {"type": "Feature", "properties": {"cell": other_cell}}}
     dependencies = [d for d in client.get("/_dash-dependencies").get_json() if not d.get("clientside_function")]
     layouts = {}
-    for path in ("/", "/wall", "/plan", "/admin"):
+    for path in ("/", "/wall", "/plan", "/patrol", "/admin"):
         body = client.post("/_dash-update-component", json=page_body(dependencies, path)).get_json()
         layouts[path] = body["response"]["_pages_content"]["children"]
         assert OTHER_NAME not in json.dumps(layouts[path], ensure_ascii=False), f"{path} offers {OTHER_NAME}"

@@ -33,6 +33,7 @@ from ui_helpers import (
 from auth.accounts import DEMO_PASSWORD, Accounts
 from layers.base import CHANGE_COLORS, HEAT_COLORS
 from layers.coverage import BLIND_COLORS, COVERAGE_COLORS
+from layers.patrols import PRESENCE, REACH
 
 CHROMIUM = find_executable(CHROMIUM_CANDIDATES)
 CHROMEDRIVER = find_executable(CHROMEDRIVER_CANDIDATES)
@@ -432,6 +433,32 @@ def test_planner_rings_leaks_and_interception(browser, app):
     text = wait_until(lambda: "分钟可达" in browser.text("#intercept-result") and browser.text("#intercept-result"),
                       "the interception result")
     assert re.search(r"最近入口 [\d.]+ 分钟可达；\d+ 个入口可在封控前驶出", text), text
+    assert_clean(browser)
+
+
+def test_patrol_presence_reach_and_playback(browser, app):
+    """/patrol draws patrol presence and the 1-3-5 reach exactly as the API serves them, shows the rapid-response
+    KPIs and the rankings, and the playback slider moves the clock and the units."""
+    browser.open("/patrol")
+    _url, cells, drawn = settled_layer(browser, app, "patrol-map", "/api/v1/layers/presence.pbf")
+    assert {c: h["props"]["minutes"] for c, h in drawn.items()} == {c: p["minutes"] for c, p in cells.items()}
+    assert {h["fill"] for h in drawn.values()} <= set(PRESENCE.colors)
+    kpis = wait_until(lambda: browser.texts("#patrol-kpis .v"), "the rapid-response KPIs")
+    assert len(kpis) == 4 and re.fullmatch(r"[\d.]+%", kpis[0]), kpis
+    assert wait_until(lambda: browser.texts("#hot-unpatrolled tr")[1:], "the hot-but-unpatrolled ranking")
+    assert wait_until(lambda: browser.texts("#response-table tr")[1:], "the response times")
+    click_radio(browser, "patrol-layer", "reach")
+    _url, cells, drawn = settled_layer(browser, app, "patrol-map", "/api/v1/layers/reach.pbf")
+    assert {p["band"] for p in cells.values()} <= {1, 3, 5}
+    assert {h["fill"] for h in drawn.values()} <= set(REACH.colors)
+    clock = browser.text("#patrol-clock")
+    positions = browser.app_requests("/api/v1/layers/patrol-positions.geojson")
+    browser.css("#patrol-time .dash-slider-track").click()         # the middle of the day
+    wait_until(lambda: browser.text("#patrol-clock") != clock, "the playback clock to move")
+    newer = wait_until(lambda: browser.app_requests("/api/v1/layers/patrol-positions.geojson")[len(positions):],
+                       "the units at the new moment")
+    units = app.get_json(urlsplit(newer[-1]).path + "?" + urlsplit(newer[-1]).query)
+    assert {f["properties"]["what"] for f in units["features"]} <= {"unit", "trail"} and units["features"]
     assert_clean(browser)
 
 
