@@ -31,7 +31,7 @@ CHECKPOINT_KINDS = ("station", "post", "point", "vehicle")
 DUTY_LEVELS = ("routine", "emergency", "wartime")
 UNIT_KINDS = ("car", "motorbike", "foot", "other")
 PLACE_KINDS = ("school", "hospital", "night_market", "hotel", "transport_hub", "government", "mall", "other")
-ROAD_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary", "residential", "service",
+ROAD_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary", "residential", "service", "path",
                 "track", "other")
 
 # Typical urban/rural travel speeds by class; used where a source gives no speed. For OpenStreetMap ways
@@ -40,6 +40,9 @@ ROAD_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary", "reside
 DEFAULT_SPEED_KMH = {
     "motorway": 100.0, "trunk": 70.0, "primary": 50.0, "secondary": 40.0, "tertiary": 30.0,
     "residential": 20.0, "service": 15.0, "track": 15.0, "other": 20.0,
+    # Footways, paths, steps, cycleways: no car drives there; at walking speed a route through them costs
+    # what walking it costs (foot patrols use them), so car reach does not cut through parks.
+    "path": 5.0,
 }
 
 
@@ -169,12 +172,15 @@ SYNONYMS: dict[str, dict[str, str]] = {
     # OSM highway values: the eight classes by their own names, a *_link ramp as the road it serves,
     # living_street (a shared residential street) as residential. unclassified is kept as tertiary: in OSM it
     # is the lowest rung of the through network, a step above residential streets, and China's village roads
-    # (村道) that carry rural through traffic are tagged so. Everything else falls back to "other": footway,
-    # cycleway, path, steps, pedestrian, platform, corridor, bridleway, busway, road (class unknown).
+    # (村道) that carry rural through traffic are tagged so. Ways for people on foot or bike (footway,
+    # cycleway, path, steps, pedestrian, corridor, bridleway) are "path", at walking speed. Everything else
+    # falls back to "other": platform, busway, road (class unknown).
     "road_class": {"motorway_link": "motorway", "trunk_link": "trunk", "primary_link": "primary",
                    "secondary_link": "secondary", "tertiary_link": "tertiary", "unclassified": "tertiary",
                    "living_street": "residential", "高速": "motorway", "国道": "trunk", "省道": "primary",
-                   "县道": "secondary", "乡道": "tertiary"},
+                   "县道": "secondary", "乡道": "tertiary", "footway": "path", "cycleway": "path",
+                   "steps": "path", "pedestrian": "path", "corridor": "path", "bridleway": "path",
+                   "步道": "path"},
 }
 
 # OpenStreetMap highway values that are not roads one can travel today (lifecycle states): an extract's

@@ -122,7 +122,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "road_motorway": ("高速", "motorway"), "road_trunk": ("国道/快速路", "trunk"),
     "road_primary": ("主干道", "primary"), "road_secondary": ("次干道", "secondary"),
     "road_tertiary": ("支路", "tertiary"), "road_residential": ("街巷", "residential"),
-    "road_service": ("辅路", "service"), "road_track": ("乡村道路", "track"), "road_other": ("其他道路", "other"),
+    "road_service": ("辅路", "service"), "road_path": ("步道", "path"), "road_track": ("乡村道路", "track"),
+    "road_other": ("其他道路", "other"),
     "intercept_hint": ("选中“查控圈”图层后，点击地图上的案发地点，计算拦截。",
                        "With the checkpoint-ring layer, click the incident's location on the map "
                        "to compute interception."),

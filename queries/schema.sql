@@ -142,7 +142,7 @@ CREATE TABLE IF NOT EXISTS places (
 CREATE TABLE IF NOT EXISTS roads (
     id         VARCHAR,   -- road segment id
     name       VARCHAR,   -- road name
-    road_class VARCHAR,   -- motorway | trunk | primary | secondary | tertiary | residential | service | track | other
+    road_class VARCHAR,   -- motorway | trunk | primary | secondary | tertiary | residential | service | path | track | other
     speed_kmh  DOUBLE,    -- travel speed (source value, or the class default)
     geometry   BLOB,      -- linestring, WKB, WGS84
     min_lon DOUBLE, min_lat DOUBLE, max_lon DOUBLE, max_lat DOUBLE,

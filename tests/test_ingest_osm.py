@@ -32,6 +32,9 @@ ROADS_READ = HIGHWAY_LINES - UNDER_CONSTRUCTION
 EXPECTED_CLASS = {
     "primary": "primary", "primary_link": "primary", "secondary": "secondary", "tertiary": "tertiary",
     "tertiary_link": "tertiary", "unclassified": "tertiary", "residential": "residential", "service": "service",
+    # Ways for people on foot or bike: walking speed, so car reach does not cut through them.
+    "footway": "path", "path": "path", "steps": "path", "pedestrian": "path", "cycleway": "path",
+    "corridor": "path", "bridleway": "path",
 }
 MAXSPEED_TAG = re.compile(r'"maxspeed"=>"([^"]*)"')
 
@@ -88,8 +91,10 @@ def test_helsinki_highway_tag_becomes_road_class(helsinki, helsinki_lines):
     # Links join their parent class, unclassified joins tertiary (43 + 2 tertiary_link + 164 unclassified).
     assert by_class["primary"] == 139 + 7
     assert by_class["tertiary"] == 43 + 2 + 164
-    # Foot, cycle and unknown ways (footway 1,058, steps 141, trail 159, cycleway 116 ...) are "other".
-    assert by_class["other"] == ROADS_READ - 146 - 141 - 209 - 231 - 233
+    # Foot and cycle ways (footway 1,058, steps 141, cycleway 116 ...) are "path"; the rest (trail ...) "other".
+    paths = sum(1 for w in helsinki_lines.itertuples() if EXPECTED_CLASS.get(w.highway) == "path")
+    assert paths > 1_300 and by_class["path"] == paths
+    assert by_class["other"] == ROADS_READ - 146 - 141 - 209 - 231 - 233 - paths
 
 
 def test_helsinki_speed_is_numeric_maxspeed_else_class_default(helsinki, helsinki_lines):
@@ -105,10 +110,10 @@ def test_helsinki_speed_is_numeric_maxspeed_else_class_default(helsinki, helsink
         else:
             assert speed_kmh == DEFAULT_SPEED_KMH[road_class], way.osm_id
     assert tagged == 563 + 176 + 11 + 10 + 2 + 1   # maxspeed 30, 40, 20, 10, 5 and 50 in this extract
-    # Korkeavuorenkatu (tertiary, maxspeed 30) and an untagged footway at the "other" default.
+    # Korkeavuorenkatu (tertiary, maxspeed 30) and an untagged footway at walking speed.
     assert roads["4243035"][:3] == ("Korkeavuorenkatu", "tertiary", 30.0)
     footway = helsinki_lines[(helsinki_lines["highway"] == "footway") & helsinki_lines["maxspeed"].isna()].iloc[0]
-    assert roads[footway.osm_id][1:3] == ("other", DEFAULT_SPEED_KMH["other"])
+    assert roads[footway.osm_id][1:3] == ("path", DEFAULT_SPEED_KMH["path"]) == ("path", 5.0)
 
 
 def test_helsinki_geometries_are_the_ways_in_wgs84(helsinki, helsinki_lines):
@@ -160,3 +165,49 @@ def test_a_damaged_extract_fails_cleanly_and_leaves_the_store(damage, helsinki, 
     assert proc.returncode != 0
     assert "damaged.osm.pbf" in proc.stderr and "Traceback" not in proc.stderr
     assert table_contents(db) == contents
+
+
+def test_reach_over_the_stored_helsinki_roads_equals_a_shortest_path_computed_apart(helsinki):
+    """The roads as the store holds them → the road graph and 1-3-5 reach; the expectation is networkx's dijkstra
+    over a graph built here from the same rows (pyproj geodesic edge lengths, each road's speed). Vertices are
+    joined only where equal (no snapping tolerance), as in the reference."""
+    import networkx as nx
+    import numpy as np
+    import shapely
+    from pyproj import Geod
+
+    from analysis.reach import reach_cells, reach_samples
+    from analysis.roadgraph import build_road_graph, travel_times
+    from data_pipeline.h3cells import latlng_to_cells
+
+    db = helsinki[0]
+    rows = query(db, "SELECT road_class, speed_kmh, geometry FROM roads")
+    geod, reference = Geod(ellps="WGS84"), nx.Graph()
+    for _road_class, speed_kmh, wkb in rows:
+        coords = shapely.get_coordinates(shapely.from_wkb(wkb))
+        for (lon1, lat1), (lon2, lat2) in zip(coords[:-1], coords[1:]):
+            seconds = geod.inv(lon1, lat1, lon2, lat2)[2] / (speed_kmh / 3.6)
+            a, b = (round(lon1, 7), round(lat1, 7)), (round(lon2, 7), round(lat2, 7))
+            if a != b and (not reference.has_edge(a, b) or reference[a][b]["s"] > seconds):
+                reference.add_edge(a, b, s=seconds)
+    graph = build_road_graph([r[2] for r in rows], np.array([r[1] for r in rows], dtype=float),
+                             snap_tolerance_m=0.001)
+    start = int(np.argmax([reference.degree(n) for n in reference.nodes]))   # a busy junction
+    start_key = list(reference.nodes)[start]
+    expected = nx.single_source_dijkstra_path_length(reference, start_key, weight="s")
+    source = int(np.argmin(np.hypot(graph.node_lon - start_key[0], graph.node_lat - start_key[1])))
+    seconds = travel_times(graph, [source]).seconds
+    keys = np.column_stack([graph.node_lon, graph.node_lat]).round(7)
+    checked = 0
+    for node in range(0, graph.n_nodes, max(1, graph.n_nodes // 200)):
+        key = (keys[node, 0], keys[node, 1])
+        if key in expected and np.isfinite(seconds[node]):
+            assert seconds[node] == pytest.approx(expected[key], rel=1e-3, abs=0.5), key
+            checked += 1
+    assert checked > 50
+    # The reach layer from a unit at that junction: a cell holding a node reached in t seconds shows at most t.
+    responders = __import__("pandas").DataFrame({"lat": [start_key[1]], "lon": [start_key[0]], "unit_kind": ["car"]})
+    cells = reach_cells(graph, reach_samples(graph, resolutions=(10,)), responders, 10).set_index("cell")["minutes"]
+    near = [n for n in range(graph.n_nodes) if seconds[n] < 240]
+    node_cells = latlng_to_cells(graph.node_lat[near], graph.node_lon[near], 10)
+    assert all(cells[c] <= seconds[n] / 60 + 1e-6 for c, n in zip(node_cells, near))

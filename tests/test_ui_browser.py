@@ -512,3 +512,15 @@ def test_planner_screenshot(browser, app):
     time.sleep(LEAFLET_FADE_S)
     browser.screenshot(SCREENSHOTS / "plan.png")
     assert_clean(browser)
+
+
+@pytest.mark.skipif(os.environ.get("UPDATE_SCREENSHOTS") != "1", reason="set UPDATE_SCREENSHOTS=1 to rewrite them")
+def test_patrol_screenshot(browser, app):
+    browser.open("/patrol")
+    settled_layer(browser, app, "patrol-map", "/api/v1/layers/presence.pbf")
+    click_radio(browser, "patrol-layer", "reach")
+    settled_layer(browser, app, "patrol-map", "/api/v1/layers/reach.pbf")
+    wait_until(lambda: browser.texts("#dosage-table tr")[1:], "the dosage table")
+    time.sleep(LEAFLET_FADE_S)
+    browser.screenshot(SCREENSHOTS / "patrol.png")
+    assert_clean(browser)
