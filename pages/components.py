@@ -6,6 +6,7 @@ from dash import dcc, html
 from flask import current_app
 
 from auth.web import csrf_token, current_principal, scoped_store
+from data_pipeline.h3cells import cell_to_str
 from layers.base import Layer
 from layers.basemap import OUTLINE_LEVELS, OUTLINE_STYLE, PLACE_ICONS, store_extent
 from pages import ids
@@ -143,3 +144,13 @@ def legend(layer: Layer, breaks: list[float], lang: str) -> list:
         rows.append(html.Div([html.Span(className="swatch", style={"background": color}), text], className="row"))
         lower = upper
     return rows
+
+
+def hot_table(table, lang: str) -> html.Table:
+    """Hot but unpatrolled cells (``layers.patrols.hot_unpatrolled_table``): incidents, patrol and short minutes."""
+    head = html.Tr([html.Th(t("cell", lang)), html.Th(t("incidents", lang)), html.Th(t("col_patrol_min", lang)),
+                    html.Th(t("col_deficit_min", lang))])
+    rows = [html.Tr([html.Td(cell_to_str(r.cell)), html.Td(number(r.incidents, lang)),
+                     html.Td(number(round(r.patrol_minutes), lang)), html.Td(number(round(r.deficit_minutes), lang))])
+            for r in table.itertuples()]
+    return html.Table([head, *rows], className="simple")

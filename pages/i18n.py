@@ -102,6 +102,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_median": ("中位数", "Median"),
     "col_p90": ("P90", "p90"),
     "col_within5": ("5分钟内", "≤ 5 min"),
+    "col_modelled": ("模型5分钟圈", "Modelled ≤ 5 min"),
     "minutes_vs_incidents": ("巡逻时长与案件（按小时）", "Patrol minutes and incidents by hour"),
     "units_on_patrol": ("在巡警力", "units on patrol"),
     "yes": ("是", "yes"), "no": ("否", "no"),

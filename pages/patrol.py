@@ -27,9 +27,9 @@ from layers.patrols import (
     reach_kpi,
     response_times,
 )
-from layers.views import Controls, resolution_for_zoom, viewport_bbox
+from layers.views import Controls, resolution_for_zoom, station_options, viewport_bbox
 from pages import ids
-from pages.components import base_map, legend, may_open, no_access, store, topbar
+from pages.components import base_map, hot_table, legend, may_open, no_access, store, topbar
 from pages.i18n import DEFAULT_LANG, number, percent_share, t, timestamp
 
 dash.register_page(__name__, path="/patrol", title="治安态势感知 · 巡逻防控")
@@ -168,9 +168,11 @@ def update_panel(period, hours, lang):
     con = store()
     flt = controls(period, hours).to_filter(con)
     by_station = response_times(con, "station", flt)
-    return (kpi_cells(reach_kpi(con, flt), by_station, lang), hour_chart(minutes_and_incidents_by_hour(con, flt), lang),
+    reach = reach_kpi(con, flt)
+    return (kpi_cells(reach, by_station, lang), hour_chart(minutes_and_incidents_by_hour(con, flt), lang),
             hot_table(hot_unpatrolled_table(con, flt, PATROL_RES, TABLE_ROWS), lang),
-            dosage_view(dosage_table(con, flt).head(TABLE_ROWS), lang), response_table(by_station, lang))
+            dosage_view(dosage_table(con, flt).head(TABLE_ROWS), lang),
+            response_table(by_station, reach.by_station, dict(station_options(con)), lang))
 
 
 def kpi_cells(kpi, by_station, lang: str) -> html.Div:
@@ -204,15 +206,6 @@ def hour_chart(table, lang: str) -> dict:
                                      "tickformat": "d"}}}
 
 
-def hot_table(table, lang: str) -> html.Table:
-    head = html.Tr([html.Th(t("cell", lang)), html.Th(t("incidents", lang)), html.Th(t("col_patrol_min", lang)),
-                    html.Th(t("col_deficit_min", lang))])
-    rows = [html.Tr([html.Td(cell_to_str(r.cell)), html.Td(number(r.incidents, lang)),
-                     html.Td(number(round(r.patrol_minutes), lang)), html.Td(number(round(r.deficit_minutes), lang))])
-            for r in table.itertuples()]
-    return html.Table([head, *rows], className="simple")
-
-
 def dosage_view(table, lang: str) -> html.Table:
     head = html.Tr([html.Th(t("cell", lang)), html.Th(t("col_visits", lang)), html.Th(t("col_visit_min", lang)),
                     html.Th(t("col_interval_min", lang)), html.Th(t("col_meets", lang))])
@@ -222,11 +215,14 @@ def dosage_view(table, lang: str) -> html.Table:
     return html.Table([head, *rows], className="simple")
 
 
-def response_table(table, lang: str) -> html.Table:
+def response_table(table, modelled, names: dict, lang: str) -> html.Table:
+    """Actual response per station next to the modelled reach (share of its incidents within 5 minutes)."""
+    model = {r.station_id: percent_share(r.within_5min, r.incidents, lang) for r in modelled.itertuples()}
     head = html.Tr([html.Th(t("col_group", lang)), html.Th("n"), html.Th(t("col_median", lang)),
-                    html.Th(t("col_p90", lang)), html.Th(t("col_within5", lang))])
-    rows = [html.Tr([html.Td(r.group), html.Td(number(r.n, lang)), html.Td(_minutes(r.median_min)),
+                    html.Th(t("col_p90", lang)), html.Th(t("col_within5", lang)), html.Th(t("col_modelled", lang))])
+    rows = [html.Tr([html.Td(names.get(r.group, r.group)), html.Td(number(r.n, lang)), html.Td(_minutes(r.median_min)),
                      html.Td(_minutes(r.p90_min)),
-                     html.Td(percent_share(r.share_within_5min, 1.0, lang) if r.n else "—")])
+                     html.Td(percent_share(r.share_within_5min, 1.0, lang) if r.n else "—"),
+                     html.Td(model.get(r.group, "—"))])
             for r in table.itertuples()]
     return html.Table([head, *rows], className="simple")

@@ -12,10 +12,11 @@ from dash.exceptions import PreventUpdate
 from data_pipeline.h3cells import cell_to_str
 from data_pipeline.kinds import CAMERA_KINDS, CAMERA_OWNERS, DUTY_LEVELS
 from layers.coverage import BLIND_RES, CameraFilter, blind_spot_table, coverage_kpis, placement_geojson, plan_cameras
+from layers.patrols import hot_unpatrolled_table
 from layers.rings import interception, ring_analysis
 from layers.views import Controls, blind_view, coverage_view, heat_url, heat_view, hottest_cells, viewport_bbox
 from pages import ids
-from pages.components import base_map, legend, may_open, no_access, store, topbar
+from pages.components import base_map, hot_table, legend, may_open, no_access, store, topbar
 from pages.i18n import DEFAULT_LANG, number, percent_share, t
 
 dash.register_page(__name__, path="/plan", title="治安态势感知 · 研判规划")
@@ -51,6 +52,7 @@ def layout(lang: str = DEFAULT_LANG, **_query) -> html.Div:
                       placement_panel(lang),
                       html.H3(t("blind_spots", lang)), html.Div(id=ids.PLAN_EXPORTS, className="exports"),
                       html.Div(id=ids.BLIND_TABLE),
+                      html.H3(t("hot_unpatrolled", lang)), html.Div(id=ids.PLAN_HOT),
                       html.H3(t("hottest", lang)), html.Div(id=ids.HOTTEST_TABLE)], className="sidepanel"),
         ], className="workspace"),
     ])
@@ -145,7 +147,8 @@ def update_map(period, choice, status, kinds, owners, bounds, zoom, lang):
 
 
 @callback(Output(ids.PLAN_KPIS, "children"), Output(ids.BLIND_TABLE, "children"), Output(ids.PLAN_EXPORTS, "children"),
-          Output(ids.HOTTEST_TABLE, "children"), Input(ids.PLAN_PERIOD, "value"), State(ids.LANG, "data"))
+          Output(ids.HOTTEST_TABLE, "children"), Output(ids.PLAN_HOT, "children"), Input(ids.PLAN_PERIOD, "value"),
+          State(ids.LANG, "data"))
 def update_rankings(period, lang):
     con, controls = store(), Controls(period=period)
     flt = controls.to_filter(con)
@@ -155,7 +158,7 @@ def update_rankings(period, lang):
     exports = [html.A(t("export_csv", lang), href=f"/api/v1/exports/blind-spots.csv?{query}", download=""),
                html.A(t("export_geojson", lang), href=f"/api/v1/exports/blind-spots.geojson?{query}", download="")]
     return (kpi_cells(coverage_kpis(con, flt), lang), blind_table(ranked, lang), exports,
-            hottest_table(hottest, lang))
+            hottest_table(hottest, lang), hot_table(hot_unpatrolled_table(con, flt, PLAN_RES, BLIND_ROWS), lang))
 
 
 def heat_url_query(controls: Controls, con) -> str:

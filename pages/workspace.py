@@ -10,6 +10,7 @@ from data_pipeline.h3cells import str_to_cell
 from data_pipeline.kinds import CATEGORIES
 from layers.basemap import OUTLINE_LEVELS
 from layers.charts import category_figure, cell_figures, matrix_figure, trend_figure
+from layers.patrols import PATROL_RES, hot_unpatrolled_table
 from layers.views import (
     Controls,
     cell_details,
@@ -22,6 +23,7 @@ from layers.views import (
 from pages import ids
 from pages.components import (
     base_map,
+    hot_table,
     label_url,
     legend,
     map_view,
@@ -37,6 +39,7 @@ from pages.i18n import DEFAULT_LANG, category_label, number, t, timestamp, weekd
 dash.register_page(__name__, path="/", title="治安态势感知 · 派出所工作台")
 
 PERIOD_CHOICES = ("24h", "7d", "28d", "365d", "custom")
+HOT_ROWS = 5
 DEFAULT_PERIOD = "28d"
 
 
@@ -107,6 +110,7 @@ def side_panel(lang: str) -> html.Div:
         html.H3(t("trend", lang)), dcc.Graph(id=ids.TREND_CHART, config={"displayModeBar": False}),
         html.H3(t("by_category", lang)), dcc.Graph(id=ids.CATEGORY_CHART, config={"displayModeBar": False}),
         html.H3(t("matrix", lang)), dcc.Graph(id=ids.MATRIX_CHART, config={"displayModeBar": False}),
+        html.H3(t("hot_unpatrolled", lang)), html.Div(id=ids.WORKSPACE_HOT),
     ], className="sidepanel")
 
 
@@ -146,6 +150,14 @@ def update_charts(period, start, end, categories, station, zone, hours, compare,
     flt = controls_from(period, start, end, categories, station, zone, hours, compare).to_filter(con)
     labels = chart_labels(lang)
     return trend_figure(con, flt, labels), category_figure(con, flt, labels), matrix_figure(con, flt, labels)
+
+
+@callback(Output(ids.WORKSPACE_HOT, "children"), *FILTER_INPUTS, State(ids.LANG, "data"))
+def update_hot_unpatrolled(period, start, end, categories, station, zone, hours, compare, lang):
+    """The filter's hot cells whose patrol time falls short of their share of incidents (top 5)."""
+    con = store()
+    flt = controls_from(period, start, end, categories, station, zone, hours, compare).to_filter(con)
+    return hot_table(hot_unpatrolled_table(con, flt, PATROL_RES, HOT_ROWS), lang)
 
 
 def chart_labels(lang: str) -> dict:
