@@ -7,6 +7,7 @@ principal's stations (see ``queries.ScopedConnection``), so the scope is applied
 """
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
@@ -37,6 +38,8 @@ def install(server: Flask, accounts: Accounts, csp) -> None:
     server.config.update(
         ACCOUNTS=accounts, SECRET_KEY=accounts.secret_key(), CSP=csp,
         SESSION_COOKIE_NAME="gis_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        # Behind the bureau's HTTPS proxy, cookies must never travel in clear: GIS_SECURE_COOKIES=1.
+        SESSION_COOKIE_SECURE=os.environ.get("GIS_SECURE_COOKIES") == "1",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS))
     server.before_request(authenticate)
     server.after_request(security_headers)
@@ -192,7 +195,8 @@ def open_kiosk(token: str):
     audit("kiosk", "ok", f"scope {kiosk.scope}", actor=f"kiosk:{kiosk.id}")
     response = redirect("/wall")
     response.set_cookie(KIOSK_COOKIE, _kiosk_signer().dumps(kiosk.id), max_age=KIOSK_COOKIE_DAYS * 86400,
-                        httponly=True, samesite="Lax", secure=request.is_secure)
+                        httponly=True, samesite="Lax",
+                        secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 
