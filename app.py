@@ -21,6 +21,7 @@ from auth.cli import main as accounts_cli
 from auth.web import install
 from data_pipeline.__main__ import DEFAULT_DB
 from data_pipeline.__main__ import main as pipeline
+from data_pipeline.upgrade import upgrade
 from layers.reader import StoreReader
 
 ACCOUNT_COMMANDS = ("users", "kiosk", "audit")
@@ -98,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         status = pipeline(["build-demo", "--db", str(args.db)])
         if status:
             return status
+    for step in upgrade(args.db):
+        print(f"store upgraded: {step}", flush=True)
     serve(args.db, args.host, args.port, args.workers)
     return 0
 

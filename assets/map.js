@@ -46,12 +46,16 @@ window.gis = Object.assign({}, window.gis, {
             layer.bindTooltip(feature.properties.name, {sticky: true});
         }
     },
+    /* The tooltip is made on the first hover, not up front: binding one to each of 20,000 hexagons cost a
+       large share of a street-zoom view's drawing time. */
     bindCount: function (feature, layer, context) {
-        const p = feature.properties;
-        const h = context.hideout;
-        let text = (h.label || "") + " " + p[h.metric];
-        if (p.baseline !== undefined) { text += " (" + p.incidents + " / " + p.baseline + ")"; }
-        layer.bindTooltip(text, {sticky: true});
+        layer.once("mouseover", function (e) {
+            const p = feature.properties;
+            const h = context.hideout;
+            let text = (h.label || "") + " " + p[h.metric];
+            if (p.baseline !== undefined) { text += " (" + p.incidents + " / " + p.baseline + ")"; }
+            layer.bindTooltip(text, {sticky: true}).openTooltip(e.latlng);
+        });
     },
     /* Blind spots: small hexagons at county zoom, so a thick outline in the fill colour keeps them visible. */
     blindStyle: function (feature, context) {

@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true")
     report.set_defaults(handler=cmd_report)
 
+    upgrade = sub.add_parser("upgrade", help="bring a store written by an earlier version up to date")
+    upgrade.add_argument("--db", type=Path, default=DEFAULT_DB)
+    upgrade.set_defaults(handler=cmd_upgrade)
+
     export = sub.add_parser("export", help="export aggregates as CSV")
     export_sub = export.add_subparsers(dest="what", required=True)
     cells = export_sub.add_parser("cells", help="incidents per H3 cell")
@@ -175,6 +179,14 @@ def cmd_build_demo(args) -> int:
         build_demo(args.db, seed=args.seed, scale=args.scale,
                    anchor=parse_when(args.anchor, None).date() if args.anchor else None, progress=progress)
     return cmd_report(argparse.Namespace(db=args.db, json=False))
+
+
+def cmd_upgrade(args) -> int:
+    from data_pipeline.upgrade import upgrade
+
+    done = upgrade(args.db)
+    console.print("\n".join(f"upgraded: {step}" for step in done) or "the store is up to date")
+    return 0
 
 
 def cmd_report(args) -> int:
