@@ -203,24 +203,16 @@ def cmd_report(args) -> int:
 
 
 def cmd_export_cells(args) -> int:
-    flt = _filter(args)
-    con = store.read_only(args.db)
-    try:
-        rows = cell_counts(operator(con), args.resolution, flt)
-    finally:
-        con.close()
+    with _operator_store(args.db) as con:
+        rows = cell_counts(con, args.resolution, _filter(args))
     n = write_cells_csv(rows, args.out, SHARE_MIN_COUNT if args.suppress_small else None)
     console.print(f"{n} cells, {sum(r[1] for r in rows)} incidents → {args.out}")
     return 0
 
 
 def cmd_export_stations(args) -> int:
-    flt = _filter(args)
-    con = store.read_only(args.db)
-    try:
-        rows = station_counts(operator(con), flt)
-    finally:
-        con.close()
+    with _operator_store(args.db) as con:
+        rows = station_counts(con, _filter(args))
     n = write_stations_csv(rows, args.out)
     console.print(f"{n} stations, {sum(r[2] for r in rows)} incidents → {args.out}")
     return 0

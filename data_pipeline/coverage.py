@@ -54,18 +54,22 @@ COVER_BATCH_ROWS = 1_000_000
 def cover_incidents(con, run_id: int) -> None:
     """Which of one run's incidents lie in a camera's sector (online or not)."""
     cameras = _located_cameras(con)
-    if cameras.empty:
-        return
-    sectors = CameraSectors.from_frame(cameras)
-    first, last = con.execute("SELECT min(rowid), max(rowid) FROM incidents WHERE run_id = $run",
-                              {"run": run_id}).fetchone()
+    if not cameras.empty:
+        _cover_where(con, "run_id = $run", {"run": run_id}, cameras, CameraSectors.from_frame(cameras))
+
+
+def _cover_where(con, where: str, params: dict, cameras: pd.DataFrame, sectors: CameraSectors) -> None:
+    """Test the located incidents matching ``where`` against ``sectors``, a rowid range at a time: ten million
+    at once would hold their ids in memory twice over, and one streamed cursor cannot share the connection
+    with the writes."""
+    first, last = con.execute(f"SELECT min(rowid), max(rowid) FROM incidents WHERE located AND {where}",
+                              params).fetchone()
     if first is None:
         return
-    # By rowid ranges, not one streamed cursor: the writes below share the connection with the reads.
     for start in range(first, last + 1, COVER_BATCH_ROWS):
-        points = con.execute("SELECT id, lat, lon FROM incidents WHERE run_id = $run AND located "
-                             "AND rowid >= $a AND rowid < $b",
-                             {"run": run_id, "a": start, "b": start + COVER_BATCH_ROWS}).df()
+        window = params | {"a": start, "b": start + COVER_BATCH_ROWS}
+        points = con.execute(f"SELECT id, lat, lon FROM incidents WHERE located AND {where} "
+                             "AND rowid >= $a AND rowid < $b", window).df()
         if not points.empty:
             _record_covered(con, points, cameras, sectors)
 
@@ -102,12 +106,10 @@ def _located_cameras(con) -> pd.DataFrame:
 
 
 def _cover_stored_incidents(con, cameras: pd.DataFrame, sectors: CameraSectors) -> None:
-    south, west = cameras["lat"].min() - 0.01, cameras["lon"].min() - 0.01
-    north, east = cameras["lat"].max() + 0.01, cameras["lon"].max() + 0.01
-    points = con.execute("SELECT id, lat, lon FROM incidents WHERE located AND lat BETWEEN $s AND $n "
-                         "AND lon BETWEEN $w AND $e", {"s": south, "n": north, "w": west, "e": east}).df()
-    if not points.empty:
-        _record_covered(con, points, cameras, sectors)
+    """The stored incidents near new cameras (their bounding box plus ~1 km)."""
+    box = {"s": cameras["lat"].min() - 0.01, "n": cameras["lat"].max() + 0.01,
+           "w": cameras["lon"].min() - 0.01, "e": cameras["lon"].max() + 0.01}
+    _cover_where(con, "lat BETWEEN $s AND $n AND lon BETWEEN $w AND $e", box, cameras, sectors)
 
 
 def _record_covered(con, points: pd.DataFrame, cameras: pd.DataFrame, sectors: CameraSectors) -> None:

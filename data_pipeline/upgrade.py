@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from data_pipeline import store
-from data_pipeline.coverage import cover_incidents, index_cameras
+from data_pipeline.coverage import index_cameras
 from data_pipeline.presence import rebuild_presence
 
 
@@ -38,10 +38,9 @@ def upgrade(db: str | Path) -> list[str]:
         return []
     with store.writing(db) as con:               # applies schema.sql
         if "compute camera coverage" in todo:
+            # Each camera run also covers the stored incidents near it: every incident is then accounted for.
             for (run_id,) in con.execute("SELECT DISTINCT run_id FROM cameras ORDER BY run_id").fetchall():
                 index_cameras(con, run_id)
-            for (run_id,) in con.execute("SELECT DISTINCT run_id FROM incidents ORDER BY run_id").fetchall():
-                cover_incidents(con, run_id)
         if "compute patrol presence" in todo:
             rebuild_presence(con)
     return todo

@@ -23,7 +23,7 @@ from analysis.blindspots import (
 from analysis.coverage import CameraSectors, sector_polygons
 from analysis.placement import candidate_poses, candidate_sites, recommend_cameras
 from layers.base import Layer
-from layers.hexes import cell_centres, hexagons_geobuf, in_bbox
+from layers.hexes import cell_centres, feature_collection, hexagons_geobuf, in_bbox
 from queries.incidents import IncidentFilter
 
 # Sequential red (uncovered) → green (covered), readable on light and dark maps; classes in per cent.
@@ -108,8 +108,6 @@ def blind_spots_geobuf(con, flt: IncidentFilter, res: int, bbox=None) -> bytes:
 
 
 def blind_spots_geojson(con, flt: IncidentFilter, res: int = BLIND_RES, top: int | None = None) -> dict:
-    from layers.hexes import feature_collection
-
     ranked = blind_spot_table(con, flt, res, top)
     props = {c: ranked[c].to_numpy() for c in ("rank", "incidents", "uncovered")}
     props |= {"score": np.round(ranked["score"].to_numpy(), 2), "coverage": np.round(ranked["coverage"], 3)}
@@ -166,9 +164,7 @@ def _drawn(geoms: np.ndarray) -> np.ndarray:
 
 def blind_places_geojson(con) -> dict:
     """Key places (schools, hospitals, night markets, hotels ...) no online camera sees, in the caller's scope."""
-    places = pd.DataFrame(queries.fetch(con, "places_all"), columns=["id", "name", "kind", "lat", "lon"])
-    online = _online_sectors(con)
-    seen = places_in_sight(places, online) if online is not None else np.zeros(len(places), dtype=bool)
+    places, seen = _places_in_sight(con)
     blind = places[~seen]
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
@@ -177,10 +173,9 @@ def blind_places_geojson(con) -> dict:
 
 def blind_roads_geojson(con) -> dict:
     """Main-road segments mostly out of every online camera's sight (``analysis.blindspots``)."""
-    roads = [r for r in queries.fetch(con, "roads_all") if r[2] in MAIN_ROAD_CLASSES]
+    roads, lines = _main_roads(con)
     if not roads:
         return {"type": "FeatureCollection", "features": []}
-    lines = shapely.from_wkb(np.array([r[3] for r in roads], dtype=object))
     dark = roads_out_of_sight(lines, _online_sectors(con))
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": shapely.geometry.mapping(g),
@@ -189,9 +184,23 @@ def blind_roads_geojson(con) -> dict:
 
 
 def _online_sectors(con) -> CameraSectors | None:
+    """The sectors of the online cameras in the caller's scope (None: no camera online)."""
     cameras = cameras_frame(con)
     online = cameras[cameras["status"] == "online"]
     return sectors_of(online) if len(online) else None
+
+
+def _places_in_sight(con) -> tuple[pd.DataFrame, np.ndarray]:
+    """The key places in the caller's scope, and whether an online camera sees each."""
+    places = pd.DataFrame(queries.fetch(con, "places_all"), columns=["id", "name", "kind", "lat", "lon"])
+    online = _online_sectors(con)
+    return places, places_in_sight(places, online) if online is not None else np.zeros(len(places), dtype=bool)
+
+
+def _main_roads(con) -> tuple[list[tuple], np.ndarray]:
+    """The main-road rows (motorway … secondary) and their lines."""
+    roads = [r for r in queries.fetch(con, "roads_all") if r[2] in MAIN_ROAD_CLASSES]
+    return roads, shapely.from_wkb(np.array([r[3] for r in roads], dtype=object)) if roads else np.empty(0)
 
 
 # -- KPIs --------------------------------------------------------------------------------------------------
@@ -212,15 +221,13 @@ def coverage_kpis(con, flt: IncidentFilter) -> CoverageKpis:
     def compute():
         counts = coverage_table(con, 7, flt)
         cameras = cameras_frame(con)
-        online = cameras[cameras["status"] == "online"]
-        sectors = sectors_of(online) if len(online) else None
-        places = pd.DataFrame(queries.fetch(con, "places_all"), columns=["id", "name", "kind", "lat", "lon"])
-        seen_places = places_in_sight(places, sectors) if sectors is not None else np.zeros(len(places), bool)
-        roads = [r for r in queries.fetch(con, "roads_all") if r[2] in MAIN_ROAD_CLASSES]
-        lines = shapely.from_wkb(np.array([r[3] for r in roads], dtype=object)) if roads else np.empty(0)
+        sectors = _online_sectors(con)
+        places, seen_places = _places_in_sight(con)
+        _roads, lines = _main_roads(con)
         seen_m, total_m = road_length_in_sight(lines, sectors) if sectors is not None else (0.0, 0.0)
         return CoverageKpis(int(counts["incidents"].sum()), int(counts["covered_incidents"].sum()), len(places),
-                            int(seen_places.sum()), total_m, seen_m, len(cameras), len(online))
+                            int(seen_places.sum()), total_m, seen_m, len(cameras),
+                            int((cameras["status"] == "online").sum()))
 
     return queries.memo(con, ("coverage_kpis", queries.freeze(tuple(flt.params().items()))), compute)
 
@@ -236,13 +243,11 @@ def plan_cameras(con, flt: IncidentFilter, n: int, kind: str = "video", range_m:
     """
     incidents = pd.DataFrame(queries.fetch(con, "incident_positions", **flt.params()),
                              columns=["lat", "lon", "incidents"])
-    cameras = cameras_frame(con)
-    online = cameras[cameras["status"] == "online"]
     blind = blind_spot_table(con, flt, BLIND_RES, top=blind_cells)
     roads = [r[3] for r in queries.fetch(con, "roads_all")]
     sites = candidate_sites(blind["cell"].to_numpy(np.int64), roads, incidents["lat"].to_numpy(),
                             incidents["lon"].to_numpy())
     poses = candidate_poses(sites, kind=kind, fov_deg=fov_deg, range_m=range_m)
     return recommend_cameras(poses, incidents["lat"].to_numpy(), incidents["lon"].to_numpy(), n,
-                             existing=sectors_of(online) if len(online) else None,
+                             existing=_online_sectors(con),
                              incident_weights=incidents["incidents"].to_numpy(np.int64))

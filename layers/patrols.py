@@ -25,6 +25,7 @@ from analysis.tracks import (
     tracks,
     trails_at,
 )
+from data_pipeline.h3cells import latlng_to_cells
 from layers.base import Layer
 from layers.hexes import cell_centres, hexagons_geobuf, in_bbox
 from layers.rings import checkpoints_frame, road_graph
@@ -134,8 +135,6 @@ def dosage_table(con, flt: IncidentFilter, res: int = PATROL_RES, top: int = DOS
 
 
 def _cells_at(frame: pd.DataFrame, res: int) -> np.ndarray:
-    from data_pipeline.h3cells import latlng_to_cells
-
     return latlng_to_cells(frame["lat"].to_numpy(float), frame["lon"].to_numpy(float), res)
 
 

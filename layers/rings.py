@@ -25,6 +25,7 @@ from analysis.rings import (
     rank_leaks,
     ring_polygons,
     ring_summary,
+    staffed,
 )
 from analysis.roadgraph import RoadGraph, build_road_graph
 from data_pipeline.kinds import DUTY_LEVELS
@@ -114,8 +115,8 @@ def rings_geojson(con, mode: str, lang: str = "zh") -> dict:
     analysis = ring_analysis(con, mode)
     features = [_feature(shapely.geometry.mapping(_rounded(r.line)), what="ring", name=name,
                          derived=r.from_checkpoints) for name, r in rings(con).items()]
-    staffed_now = _staffed(checkpoints_frame(con), mode)
-    for c, on_duty in zip(checkpoints_frame(con).itertuples(), staffed_now):
+    checkpoints = checkpoints_frame(con)
+    for c, on_duty in zip(checkpoints.itertuples(), _staffed(checkpoints, mode)):
         glyph_zh, glyph_en = CHECKPOINT_GLYPHS.get(c.kind, ("点", "·"))
         features.append(_feature({"type": "Point", "coordinates": [c.lon, c.lat]}, what="checkpoint", id=c.id,
                                  name=c.name, ring=c.ring, kind=c.kind, duty=c.duty, staffed=bool(on_duty),
@@ -127,8 +128,6 @@ def rings_geojson(con, mode: str, lang: str = "zh") -> dict:
 
 
 def _staffed(checkpoints: pd.DataFrame, mode: str) -> np.ndarray:
-    from analysis.rings import staffed
-
     return staffed(checkpoints["duty"], mode) if len(checkpoints) else np.zeros(0, dtype=bool)
 
 

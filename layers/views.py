@@ -89,7 +89,7 @@ def heat_url(req: HeatRequest) -> str:
     return "/api/v1/layers/incidents.pbf?" + urlencode(params + _bbox_param(req.bbox))
 
 
-def coverage_view(con, cameras: CameraFilter, bounds, zoom, label: str) -> HeatView:
+def coverage_view(cameras: CameraFilter, bounds, zoom, label: str) -> HeatView:
     """The coverage layer (视频覆盖率) for the chosen cameras and viewport: fixed classes in per cent."""
     res = resolution_for_zoom(zoom)
     bbox = viewport_bbox(bounds)

@@ -12,6 +12,7 @@ from dash.exceptions import PreventUpdate
 from data_pipeline.h3cells import cell_to_str
 from data_pipeline.kinds import CAMERA_KINDS, CAMERA_OWNERS, DUTY_LEVELS
 from layers.coverage import BLIND_RES, CameraFilter, blind_spot_table, coverage_kpis, placement_geojson, plan_cameras
+from layers.heatmap import HeatRequest
 from layers.patrols import hot_unpatrolled_table
 from layers.rings import interception, ring_analysis
 from layers.views import Controls, blind_view, coverage_view, heat_url, heat_view, hottest_cells, viewport_bbox
@@ -135,7 +136,7 @@ def update_map(period, choice, status, kinds, owners, bounds, zoom, lang):
     con, controls = store(), Controls(period=period)
     extra = []
     if choice == "coverage":
-        view = coverage_view(con, camera_filter(status, kinds, owners), bounds, zoom, t("layer_coverage", lang))
+        view = coverage_view(camera_filter(status, kinds, owners), bounds, zoom, t("layer_coverage", lang))
     elif choice == "blind":
         view = blind_view(con, controls, bounds, t("legend_blind", lang))
         extra = [html.Div([html.Span(className="swatch ring"), t("legend_blind_places", lang)], className="row"),
@@ -154,17 +155,11 @@ def update_rankings(period, lang):
     flt = controls.to_filter(con)
     ranked = blind_spot_table(con, flt, BLIND_RES, BLIND_ROWS)
     hottest = hottest_cells(con, controls, PLAN_RES)
-    query = heat_url_query(controls, con)
+    query = heat_url(HeatRequest(BLIND_RES, flt)).split("?", 1)[1]
     exports = [html.A(t("export_csv", lang), href=f"/api/v1/exports/blind-spots.csv?{query}", download=""),
                html.A(t("export_geojson", lang), href=f"/api/v1/exports/blind-spots.geojson?{query}", download="")]
     return (kpi_cells(coverage_kpis(con, flt), lang), blind_table(ranked, lang), exports,
             hottest_table(hottest, lang), hot_table(hot_unpatrolled_table(con, flt, PLAN_RES, BLIND_ROWS), lang))
-
-
-def heat_url_query(controls: Controls, con) -> str:
-    from layers.heatmap import HeatRequest
-
-    return heat_url(HeatRequest(BLIND_RES, controls.to_filter(con))).split("?", 1)[1]
 
 
 def kpi_cells(k, lang: str) -> html.Div:
