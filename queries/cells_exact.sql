@@ -1,12 +1,7 @@
 -- Incidents per cell (res 7-10) for a to-the-second period, counted from the incidents table.
 SELECT CASE $res WHEN 7 THEN h3_r7 WHEN 8 THEN h3_r8 WHEN 9 THEN h3_r9 WHEN 10 THEN h3_r10 END AS cell,
        count(*)::BIGINT AS incidents
-FROM incidents
+FROM filtered_incidents($from_ts, $to_ts, $categories, $stations, $hours, $zones, $scope)
 WHERE located
-  AND occurred_at >= $from_ts AND occurred_at < $to_ts
-  AND matches_filter(category, station_id, hour(occurred_at)::INTEGER, CAST($categories AS VARCHAR[]),
-                     CAST($stations AS VARCHAR[]), CAST($hours AS INTEGER[]))
-  AND in_zones(community_id, grid_id, CAST($zones AS VARCHAR[]))
-  AND in_scope(station_id, CAST($scope AS VARCHAR[]))
 GROUP BY cell
 ORDER BY incidents DESC, cell;

@@ -1,8 +1,3 @@
 -- Number of incidents (located or not) for a filter: the KPI tiles' figure.
 SELECT count(*)::BIGINT AS incidents
-FROM incidents
-WHERE occurred_at >= $from_ts AND occurred_at < $to_ts
-  AND matches_filter(category, station_id, hour(occurred_at)::INTEGER, CAST($categories AS VARCHAR[]),
-                     CAST($stations AS VARCHAR[]), CAST($hours AS INTEGER[]))
-  AND in_zones(community_id, grid_id, CAST($zones AS VARCHAR[]))
-  AND in_scope(station_id, CAST($scope AS VARCHAR[]));
+FROM filtered_incidents($from_ts, $to_ts, $categories, $stations, $hours, $zones, $scope);

@@ -2,12 +2,7 @@
 WITH timed AS (
     SELECT CASE $by WHEN 'station' THEN coalesce(station_id, '(none)') ELSE category END AS grp,
            epoch(arrived_at - coalesce(reported_at, dispatched_at)) / 60.0 AS minutes
-    FROM incidents
-    WHERE occurred_at >= $from_ts AND occurred_at < $to_ts
-      AND matches_filter(category, station_id, hour(occurred_at)::INTEGER, CAST($categories AS VARCHAR[]),
-                         CAST($stations AS VARCHAR[]), CAST($hours AS INTEGER[]))
-      AND in_zones(community_id, grid_id, CAST($zones AS VARCHAR[]))
-      AND in_scope(station_id, CAST($scope AS VARCHAR[]))
+    FROM filtered_incidents($from_ts, $to_ts, $categories, $stations, $hours, $zones, $scope)
 )
 SELECT grp,
        count(*) FILTER (WHERE minutes >= 0)::BIGINT AS n,

@@ -210,3 +210,15 @@ CREATE OR REPLACE MACRO in_zones(community_id, grid_id, zones) AS
 -- Rows outside every station (station_id NULL) are visible only to callers with the whole scope.
 CREATE OR REPLACE MACRO in_scope(station_id, scope) AS
     (scope IS NULL OR coalesce(list_contains(scope, station_id), false));
+
+-- The incidents of a dashboard filter that the caller may see: period [from_ts, to_ts), categories, stations,
+-- hours of the day, communities/grids (NULL lists: all) and the caller's scope. Every per-incident query of the
+-- dashboard reads through it, so none can leave out a clause, the scope least of all.
+CREATE OR REPLACE MACRO filtered_incidents(from_ts, to_ts, categories, stations, hours, zones, scope) AS TABLE
+    SELECT *
+    FROM incidents
+    WHERE occurred_at >= from_ts AND occurred_at < to_ts
+      AND matches_filter(category, station_id, hour(occurred_at)::INTEGER, CAST(categories AS VARCHAR[]),
+                         CAST(stations AS VARCHAR[]), CAST(hours AS INTEGER[]))
+      AND in_zones(community_id, grid_id, CAST(zones AS VARCHAR[]))
+      AND in_scope(station_id, CAST(scope AS VARCHAR[]));
