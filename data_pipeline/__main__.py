@@ -121,11 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     leaks.set_defaults(handler=cmd_export_ring_leaks)
 
     response = export_sub.add_parser("response-times", help="actual response times per station or category")
-    response.add_argument("--db", type=Path, default=DEFAULT_DB)
     response.add_argument("--by", choices=("station", "category"), default="station")
-    response.add_argument("--from", dest="from_", help="inclusive ISO date or timestamp (occurred_at)")
-    response.add_argument("--to", help="exclusive ISO date or timestamp")
-    response.add_argument("--out", type=Path, required=True)
+    _period_options(response, categories=False)
     response.set_defaults(handler=cmd_export_response_times)
 
     reach = export_sub.add_parser("reach", help="1-3-5 minute reach per H3 cell at a moment")
@@ -147,11 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _period_options(p: argparse.ArgumentParser) -> None:
+def _period_options(p: argparse.ArgumentParser, categories: bool = True) -> None:
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.add_argument("--from", dest="from_", help="inclusive ISO date or timestamp (occurred_at)")
     p.add_argument("--to", help="exclusive ISO date or timestamp")
-    p.add_argument("--category", action="append", help="canonical category; repeat or comma-separate")
+    if categories:
+        p.add_argument("--category", action="append", help="canonical category; repeat or comma-separate")
     p.add_argument("--out", type=Path, required=True)
 
 

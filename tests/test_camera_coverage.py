@@ -118,26 +118,26 @@ def demo_cameras_split(tmp_path_factory):
         with open(path, "w", newline="") as f:
             csv.writer(f).writerows([header, *part])
     shutil.copyfile(whole, split)
-    con = duckdb.connect(str(split))
-    for table in ("cameras", "camera_cells", "coverage_capacity", "incident_coverage"):
-        con.execute(f"DELETE FROM {table}")
-    con.execute("DELETE FROM ingest_runs WHERE kind = 'cameras'")
-    con.close()
+    without_cameras(split)
     for path in halves:
         ingest_json("cameras", path, db=split)
     whole_copy = folder / "whole-csv.duckdb"
     # The reference: the same CSV rows in one file, so both stores hold the same (rounded) values.
     shutil.copyfile(split, whole_copy)
-    con = duckdb.connect(str(whole_copy))
-    for table in ("cameras", "camera_cells", "coverage_capacity", "incident_coverage"):
-        con.execute(f"DELETE FROM {table}")
-    con.execute("DELETE FROM ingest_runs WHERE kind = 'cameras'")
-    con.close()
+    without_cameras(whole_copy)
     both = folder / "cameras-all.csv"
     with open(both, "w", newline="") as f:
         csv.writer(f).writerows([header, *rows[::2], *rows[1::2]])
     ingest_json("cameras", both, db=whole_copy)
     return whole_copy, split
+
+
+def without_cameras(db) -> None:
+    """The store as if no camera had ever been ingested (and nothing derived from cameras)."""
+    with duckdb.connect(str(db)) as con:
+        for table in ("cameras", "camera_cells", "coverage_capacity", "incident_coverage"):
+            con.execute(f"DELETE FROM {table}")
+        con.execute("DELETE FROM ingest_runs WHERE kind = 'cameras'")
 
 
 def test_blind_spots_and_plan_cameras_contracts(demo_cameras_split, tmp_path):
